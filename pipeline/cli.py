@@ -1,0 +1,136 @@
+"""The command line: each command opens the database, calls the library, reports."""
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .load import FileResult, load_paths, iter_source_files, open_database
+from .model import ParsedFile, PipelineError
+from .parse import parse_file
+
+DEFAULT_DB = "data/blog.db"
+DEFAULT_RAW = "raw"
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="pipeline")
+def cli():
+    """Turn folders of Blogger post dumps into one SQLite database.
+
+    Every post, comment, reply and date becomes a row that any SQL tool can query.
+
+    \b
+    Example:
+        pipeline load raw/ --db data/blog.db
+    """
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False),
+              help="The SQLite database to create or update.")
+@click.option("--keep-missing", is_flag=True,
+              help="Keep the rows of files that are gone from a folder being loaded.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar, warnings or summary; errors only.")
+def load(paths, db_path, keep_missing, quiet):
+    """Load dump files, and every file in dump folders, into the database.
+
+    PATHS default to raw/. A file whose content is unchanged since the last load is
+    skipped; a changed file's rows are replaced; the rows of a file gone from a folder
+    being loaded are removed. Loading again never duplicates a row.
+
+    Each file that cannot be read as a blog page is reported as PATH:LINE: REASON and
+    recorded in the parse_issues table; the rest still load, and the command exits
+    with status 1 at the end.
+
+    \b
+    Examples:
+        pipeline load
+        pipeline load raw/ more-dumps/ --db data/blog.db
+        pipeline load raw/000_a04ef07ac41940ba.txt --quiet
+    """
+    if not paths:
+        if not Path(DEFAULT_RAW).is_dir():
+            raise click.UsageError(f"no PATHS given and there is no {DEFAULT_RAW}/ folder here: "
+                                   "name the dump files or folders to load")
+        paths = (Path(DEFAULT_RAW),)
+    files = list(iter_source_files(paths))
+    try:
+        db = open_database(db_path)
+    except PipelineError as error:
+        raise click.ClickException(str(error))
+    results: list[FileResult] = []
+    try:
+        show = not quiet and sys.stderr.isatty()
+        with click.progressbar(length=len(files), label="Loading", file=sys.stderr,
+                               hidden=not show) as bar:
+            def on_file(result: FileResult) -> None:
+                results.append(result)
+                bar.update(1)
+
+            report = load_paths(db, paths, keep_missing=keep_missing, on_file=on_file, files=files)
+    finally:
+        db.close()
+
+    for result in results:
+        for issue in result.issues:
+            if issue.severity == "error":
+                click.echo(f"{result.path}:{issue.line}: {issue.message}", err=True)
+            elif not quiet:
+                click.echo(f"{result.path}:{issue.line}: warning: {issue.message}", err=True)
+    if not quiet:
+        click.echo(
+            f"{report.loaded} loaded, {report.unchanged} unchanged, {report.removed} removed, "
+            f"{len(report.failed)} failed, {report.warnings} warnings: {db_path}",
+            err=True,
+        )
+    if report.failed:
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def parse(file):
+    """Print what the parser makes of one dump file, as JSON.
+
+    Shows the layout it detected, the post, each top-level comment with its
+    replies, and any issues, without touching a database.
+
+    \b
+    Example:
+        pipeline parse raw/004_f41891cd9d906480.txt | less
+    """
+    try:
+        parsed = parse_file(str(file))
+    except OSError as error:
+        raise click.ClickException(f"{file}: cannot read file: {error.strerror or error}")
+    click.echo(json.dumps(parsed_as_tree(parsed), indent=2, ensure_ascii=False))
+
+
+def parsed_as_tree(parsed: ParsedFile) -> dict:
+    """A parse result as nested plain data: replies under the comment they answer."""
+    tops = []
+    for comment in parsed.comments:
+        item = dataclasses.asdict(comment)
+        if comment.parent_path is None:
+            item["replies"] = []
+            tops.append(item)
+        else:
+            tops[-1]["replies"].append(item)
+    return {
+        "path": parsed.path,
+        "sha256": parsed.sha256,
+        "bytes": parsed.bytes,
+        "encoding": parsed.encoding,
+        "layout": parsed.layout,
+        "placement": parsed.placement,
+        "layout_note": parsed.layout_note,
+        "post": dataclasses.asdict(parsed.post),
+        "comments": tops,
+        "issues": [dataclasses.asdict(issue) for issue in parsed.issues],
+    }

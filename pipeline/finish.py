@@ -1,0 +1,42 @@
+"""Stage 6: finishing work after a load; every function here is idempotent."""
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlite_utils
+
+from .header import WEEKDAYS
+
+# Every query that yields a day-precision ISO date the database refers to.
+_DATE_SOURCES = (
+    "SELECT published FROM posts WHERE published_precision = 'day'",
+)
+
+
+def ensure_finished(db: sqlite_utils.Database) -> None:
+    """Bring the derived tables in step with the loaded rows."""
+    with db.atomic():
+        ensure_dates(db)
+    db.execute("ANALYZE")
+
+
+def ensure_dates(db: sqlite_utils.Database) -> None:
+    """Make ``dates`` hold exactly the calendar days the other tables refer to."""
+    wanted = set()
+    for sql in _DATE_SOURCES:
+        wanted.update(row[0] for row in db.execute(sql) if row[0])
+    have = {row[0] for row in db.execute("SELECT date FROM dates")}
+    stale = have - wanted
+    if stale:
+        db.conn.executemany("DELETE FROM dates WHERE date = ?", [(d,) for d in stale])
+    rows = []
+    for value in sorted(wanted - have):
+        day = dt.date.fromisoformat(value)
+        rows.append({
+            "date": value,
+            "year": day.year,
+            "month": day.month,
+            "day": day.day,
+            "weekday": WEEKDAYS[day.weekday()].capitalize(),
+        })
+    db["dates"].insert_all(rows)

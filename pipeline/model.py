@@ -1,0 +1,136 @@
+"""Plain data passed between the stages, and the errors they raise."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+
+class PipelineError(Exception):
+    """Base class for errors the CLI reports without a traceback."""
+
+
+@dataclass(frozen=True)
+class Issue:
+    """Something worth telling the user about one line of one file.
+
+    ``severity`` is ``error`` when the file could not be read as a blog page at all
+    and ``warning`` when it was read, but something about it is doubtful.
+    """
+
+    line: int
+    kind: str
+    message: str
+    severity: str = "warning"
+
+
+class ParseError(PipelineError):
+    """A file that cannot be read as a blog page; carries the file and line."""
+
+    def __init__(self, path: str, line: int, reason: str):
+        super().__init__(f"{path}:{line}: {reason}")
+        self.path = path
+        self.line = line
+        self.reason = reason
+
+
+@dataclass
+class Decoded:
+    """A raw file's text, once decoded, with how it was decoded."""
+
+    text: str
+    encoding: str
+    issues: list[Issue] = field(default_factory=list)
+
+    @property
+    def lines(self) -> list[str]:
+        return self.text.split("\n") if self.text else []
+
+
+@dataclass
+class Header:
+    """The lines before the post body: date line and title, either may be absent."""
+
+    date_line: Optional[str] = None
+    title: Optional[str] = None
+    body_start: int = 0  # index of the first body line
+
+
+@dataclass
+class RawComment:
+    """One comment as split from the file, before it is placed in a thread.
+
+    ``lines`` are the comment's text lines with numbers, markers and the layout's
+    indentation removed; ``first_line`` and ``last_line`` are 1-based line numbers
+    in the file.
+    """
+
+    is_reply: bool
+    lines: list[str]
+    first_line: int
+    last_line: int
+    number: Optional[int] = None  # the list number as written, numbered layout only
+
+
+@dataclass
+class Split:
+    """A file split into header, post body and comments."""
+
+    header: Header
+    body_lines: list[str]
+    body_first_line: int
+    body_last_line: int
+    comments: list[RawComment]
+    layout: str
+    placement: Optional[str] = None
+    layout_note: Optional[str] = None
+    issues: list[Issue] = field(default_factory=list)
+
+
+@dataclass
+class Comment:
+    """A comment placed in its thread."""
+
+    path: str
+    parent_path: Optional[str]
+    depth: int
+    position: int
+    seq: int
+    body: str
+    first_line: int
+    last_line: int
+
+
+@dataclass
+class Post:
+    """The post itself, normalised."""
+
+    title: Optional[str]
+    date_line: Optional[str]
+    published: Optional[str]
+    published_precision: Optional[str]
+    published_source: Optional[str]
+    body: str
+    first_line: int
+    last_line: int
+
+
+@dataclass
+class ParsedFile:
+    """Everything the parse stages make of one file: what the load stage writes."""
+
+    path: str
+    sha256: str
+    bytes: int
+    encoding: str
+    layout: str
+    placement: Optional[str]
+    layout_note: Optional[str]
+    text: str
+    line_count: int
+    post: Post
+    comments: list[Comment]
+    issues: list[Issue]
+
+    @property
+    def failed(self) -> bool:
+        return any(issue.severity == "error" for issue in self.issues)

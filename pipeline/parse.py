@@ -1,0 +1,58 @@
+"""Parse one raw file into rows, running the stages in order.
+
+Parsing takes place in four steps, each a module of its own:
+
+1. ``decode``: bytes to text, whatever the encoding and line ends;
+2. ``split``: header, post body and comments, the layout detected from the file;
+3. ``threads``: each comment's parent, depth, position and path;
+4. ``normalise``: the post's title, date and text.
+
+``parse_bytes`` is a pure function of a file's path and bytes, so files can be
+parsed in any order, in parallel, or elsewhere; the load stage writes what it returns.
+"""
+from __future__ import annotations
+
+import hashlib
+
+from .decode import decode_bytes
+from .model import Header, Issue, ParsedFile, Split
+from .normalise import normalise_post
+from .split import split_lines
+from .threads import build_thread
+
+
+def parse_bytes(path: str, data: bytes) -> ParsedFile:
+    """Parse the bytes of one dump; never raises for bad input, it reports issues."""
+    decoded = decode_bytes(data)
+    issues = list(decoded.issues)
+    if decoded.text.strip():
+        split = split_lines(decoded.lines)
+    else:
+        if not any(issue.severity == "error" for issue in issues):
+            issues.append(Issue(1, "empty", "file holds no text", "error"))
+        split = Split(Header(), [], 1, 1, [], "empty")
+    issues.extend(split.issues)
+    comments, thread_issues = build_thread(split.comments)
+    issues.extend(thread_issues)
+    post, post_issues = normalise_post(split)
+    issues.extend(post_issues)
+    return ParsedFile(
+        path=path,
+        sha256=hashlib.sha256(data).hexdigest(),
+        bytes=len(data),
+        encoding=decoded.encoding,
+        layout=split.layout,
+        placement=split.placement,
+        layout_note=split.layout_note,
+        text=decoded.text,
+        line_count=len(decoded.lines),
+        post=post,
+        comments=comments,
+        issues=sorted(issues, key=lambda issue: issue.line),
+    )
+
+
+def parse_file(path: str) -> ParsedFile:
+    """Read and parse one file. Raises OSError when it cannot be read."""
+    with open(path, "rb") as f:
+        return parse_bytes(path, f.read())

@@ -1,0 +1,91 @@
+-- The database that `pipeline load` builds: the single source of truth for its
+-- tables, keys, indexes and views. Applied as is, on every load; every statement is
+-- idempotent. Raise user_version whenever a table changes shape: a database built
+-- with another version is refused, with the advice to rebuild it.
+PRAGMA user_version = 1;
+
+-- One row per raw file. Ids are derived from the path, so they stay the same
+-- whenever the same file is loaded again.
+CREATE TABLE IF NOT EXISTS sources (
+    id INTEGER PRIMARY KEY,
+    path TEXT NOT NULL UNIQUE,      -- as given to `pipeline load`, relative to where it ran
+    sha256 TEXT NOT NULL,           -- of the raw bytes: an unchanged file is not read again
+    bytes INTEGER NOT NULL,
+    encoding TEXT NOT NULL,         -- utf-8, utf-8-sig, utf-16, cp1252, latin-1, binary
+    layout TEXT NOT NULL,           -- numbered, blogger-actions, plain, empty
+    placement TEXT,                 -- blogger-actions only: first-line or trailing
+    layout_note TEXT,               -- why the file was read the way it was
+    lines INTEGER NOT NULL,
+    text TEXT NOT NULL,             -- the decoded text, line ends as \n
+    loaded_at TEXT NOT NULL
+);
+
+-- One post per source.
+CREATE TABLE IF NOT EXISTS posts (
+    id INTEGER PRIMARY KEY,
+    source_id INTEGER NOT NULL UNIQUE REFERENCES sources(id) ON DELETE CASCADE,
+    title TEXT,                     -- NULL when the file has none
+    date_line TEXT,                 -- the header's date line as written
+    published TEXT,                 -- ISO date; NULL when nothing dates the post
+    published_precision TEXT,       -- day
+    published_source TEXT,          -- header
+    body TEXT NOT NULL,             -- the post's text, paragraphs kept
+    first_line INTEGER NOT NULL,    -- the body's line span in the source
+    last_line INTEGER NOT NULL,
+    comment_count INTEGER NOT NULL DEFAULT 0
+);
+
+-- Top-level comments and their replies, threaded one level deep.
+CREATE TABLE IF NOT EXISTS comments (
+    id INTEGER PRIMARY KEY,
+    post_id INTEGER NOT NULL REFERENCES posts(id) ON DELETE CASCADE,
+    parent_id INTEGER REFERENCES comments(id) ON DELETE CASCADE,  -- NULL for top-level
+    path TEXT NOT NULL,             -- "3" top-level, "3.2" its second reply
+    depth INTEGER NOT NULL,         -- 1 top-level, 2 reply
+    position INTEGER NOT NULL,      -- place among its siblings, from 1
+    seq INTEGER NOT NULL,           -- place in the page's reading order, from 1
+    body TEXT NOT NULL,             -- without list numbers or markers, paragraphs kept
+    first_line INTEGER NOT NULL,    -- line span in the source
+    last_line INTEGER NOT NULL,
+    UNIQUE (post_id, path)
+);
+
+-- What the parser had to say about a file, one row per remark.
+CREATE TABLE IF NOT EXISTS parse_issues (
+    id INTEGER PRIMARY KEY,
+    source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+    line INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    severity TEXT NOT NULL,         -- error: not read as a post; warning: read, with doubts
+    message TEXT NOT NULL
+);
+
+-- Every calendar day the database refers to, for faceting by year and month.
+CREATE TABLE IF NOT EXISTS dates (
+    date TEXT PRIMARY KEY,          -- YYYY-MM-DD
+    year INTEGER NOT NULL,
+    month INTEGER NOT NULL,
+    day INTEGER NOT NULL,
+    weekday TEXT NOT NULL           -- Monday ... Sunday
+);
+
+CREATE INDEX IF NOT EXISTS comments_post_id ON comments(post_id);
+CREATE INDEX IF NOT EXISTS comments_parent_id ON comments(parent_id);
+CREATE INDEX IF NOT EXISTS parse_issues_source_id ON parse_issues(source_id);
+CREATE INDEX IF NOT EXISTS posts_published ON posts(published);
+
+-- Each reply beside the comment it answers and its post.
+CREATE VIEW IF NOT EXISTS replies AS
+SELECT
+    reply.id AS reply_id,
+    reply.path AS reply_path,
+    reply.body AS reply_body,
+    parent.id AS parent_id,
+    parent.path AS parent_path,
+    parent.body AS parent_body,
+    posts.id AS post_id,
+    posts.title AS post_title,
+    posts.published AS post_published
+FROM comments AS reply
+JOIN comments AS parent ON parent.id = reply.parent_id
+JOIN posts ON posts.id = reply.post_id;
