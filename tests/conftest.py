@@ -1,0 +1,59 @@
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from pipeline.load import open_database
+
+ROOT = Path(__file__).resolve().parent.parent
+RAW = ROOT / "raw"
+GOLD = Path(__file__).resolve().parent / "gold"
+
+
+def norm(text):
+    """Collapse whitespace the way the gold files compare text."""
+    return re.sub(r"\s+", " ", text or "").strip()
+
+
+def gold_files():
+    return sorted(GOLD.glob("*.json"))
+
+
+def load_gold(name):
+    return json.loads((GOLD / name).read_text())
+
+
+def sample_path(gold):
+    return RAW / gold["file"]
+
+
+def comment_view(path, parent, body):
+    text = norm(body)
+    return {"path": path, "parent": parent, "chars": len(text), "first": text[:60], "last": text[-40:]}
+
+
+def parsed_view(parsed):
+    """A parse result in the shape of a gold file, for comparing the two."""
+    body = norm(parsed.post.body)
+    return {
+        "layout": parsed.layout,
+        "title": parsed.post.title,
+        "date_line": parsed.post.date_line,
+        "published": parsed.post.published,
+        "body_first": body[:60],
+        "body_last": body[-40:],
+        "comments": [comment_view(c.path, c.parent_path, c.body) for c in parsed.comments],
+    }
+
+
+def gold_view(gold):
+    keys = ("layout", "title", "date_line", "published", "body_first", "body_last", "comments")
+    return {key: gold.get(key) for key in keys}
+
+
+@pytest.fixture
+def db(tmp_path):
+    database = open_database(tmp_path / "test.db")
+    yield database
+    database.close()

@@ -1,0 +1,95 @@
+import json
+import shutil
+
+import pytest
+from click.testing import CliRunner
+
+from pipeline.cli import cli
+
+from .conftest import RAW
+
+
+@pytest.fixture
+def archive(tmp_path, monkeypatch):
+    shutil.copytree(RAW, tmp_path / "raw")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path / "raw"
+
+
+def run(*args):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def test_load_defaults_to_raw_and_data_blog_db(archive):
+    result = run("load")
+    assert result.exit_code == 0
+    assert result.stderr == "5 loaded, 0 unchanged, 0 removed, 0 failed, 0 warnings: data/blog.db\n"
+    assert (archive.parent / "data" / "blog.db").exists()
+    again = run("load")
+    assert again.stderr == "0 loaded, 5 unchanged, 0 removed, 0 failed, 0 warnings: data/blog.db\n"
+
+
+def test_load_reports_bad_files_and_exits_1(archive):
+    (archive / "empty.txt").write_bytes(b"")
+    (archive / "zz-binary.dat").write_bytes(bytes(range(256)))
+    result = run("load", "--db", "x.db")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "raw/empty.txt:1: file is empty",
+        "raw/zz-binary.dat:1: not a text file: it holds binary data",
+        "5 loaded, 0 unchanged, 0 removed, 2 failed, 0 warnings: x.db",
+    ]
+
+
+def test_quiet_load_prints_errors_only(archive):
+    (archive / "empty.txt").write_bytes(b"")
+    result = run("load", "--quiet")
+    assert (result.exit_code, result.stderr, result.stdout) == (1, "raw/empty.txt:1: file is empty\n", "")
+
+
+def test_warnings_name_file_and_line(archive):
+    target = archive / "000_a04ef07ac41940ba.txt"
+    target.write_text(target.read_text(encoding="utf-8").replace("Thursday,", "Friday,", 1), encoding="utf-8")
+    result = run("load", "raw/000_a04ef07ac41940ba.txt")
+    assert result.exit_code == 0
+    assert result.stderr.splitlines()[0] == (
+        "raw/000_a04ef07ac41940ba.txt:1: warning: date line says Friday but 2014-03-06 is a Thursday; "
+        "the date is kept")
+
+
+def test_load_without_raw_folder_says_what_to_do(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = run("load")
+    assert result.exit_code == 2
+    assert "no PATHS given and there is no raw/ folder here" in result.stderr
+
+
+def test_load_refuses_a_database_of_another_schema(archive):
+    import sqlite3
+    sqlite3.connect("old.db").execute("PRAGMA user_version = 99").connection.close()
+    result = run("load", "--db", "old.db")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: old.db was built with schema version 99")
+    assert "Traceback" not in result.output
+
+
+def test_parse_prints_the_comment_tree(archive):
+    result = run("parse", "raw/004_f41891cd9d906480.txt")
+    assert result.exit_code == 0
+    tree = json.loads(result.stdout)
+    assert (tree["layout"], tree["placement"]) == ("blogger-actions", "first-line")
+    assert len(tree["comments"]) == 12
+    assert [r["path"] for r in tree["comments"][6]["replies"]] == ["7.1", "7.2", "7.3", "7.4"]
+
+
+def test_parse_a_missing_file():
+    result = run("parse", "no-such-file.txt")
+    assert result.exit_code == 2
+    assert "does not exist" in result.stderr
+
+
+@pytest.mark.parametrize("command", sorted(cli.commands))
+def test_every_command_has_an_example(command):
+    result = run(command, "--help")
+    assert result.exit_code == 0
+    assert "Example" in result.stdout

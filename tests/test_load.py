@@ -1,0 +1,112 @@
+import shutil
+
+import pytest
+
+from pipeline.load import SchemaMismatch, load_paths, open_database, stable_id
+
+from .conftest import RAW
+
+
+@pytest.fixture
+def archive(tmp_path, monkeypatch):
+    """A copy of the samples in tmp_path/raw, with tmp_path as the working directory."""
+    shutil.copytree(RAW, tmp_path / "raw")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path / "raw"
+
+
+def counts(db):
+    return {table: db[table].count for table in ("sources", "posts", "comments", "parse_issues", "dates")}
+
+
+def snapshot(db):
+    return {
+        table: list(db.query(f"SELECT * FROM {table} ORDER BY 1"))
+        for table in ("posts", "comments", "parse_issues", "dates")
+    }
+
+
+def test_load_then_load_again_changes_nothing(db, archive):
+    first = load_paths(db, ["raw"])
+    before = snapshot(db)
+    again = load_paths(db, ["raw"])
+    assert (first.loaded, again.loaded, again.unchanged, again.removed) == (5, 0, 5, 0)
+    assert snapshot(db) == before
+    assert counts(db) == {"sources": 5, "posts": 5, "comments": 160, "parse_issues": 0, "dates": 4}
+
+
+def test_touching_a_file_reloads_nothing(db, archive):
+    load_paths(db, ["raw"])
+    target = archive / "000_a04ef07ac41940ba.txt"
+    target.write_bytes(target.read_bytes())
+    assert load_paths(db, ["raw"]).loaded == 0
+
+
+def test_changed_file_replaces_exactly_its_rows(db, archive):
+    load_paths(db, ["raw"])
+    before = snapshot(db)
+    target = archive / "003_92b3ed089a46f2e7.txt"
+    text = target.read_text(encoding="utf-8")
+    target.write_text(text + "\n  40. One more comment at the end.\n", encoding="utf-8")
+    report = load_paths(db, ["raw"])
+    assert (report.loaded, report.unchanged) == (1, 4)
+    after = snapshot(db)
+    source_id = stable_id("raw/003_92b3ed089a46f2e7.txt")
+    assert [c for c in after["comments"] if c["post_id"] != source_id] == \
+        [c for c in before["comments"] if c["post_id"] != source_id]
+    mine = [c for c in after["comments"] if c["post_id"] == source_id]
+    assert len(mine) == 40 and {c["body"] for c in mine} >= {"One more comment at the end."}
+
+
+def test_removed_file_loses_its_rows_unless_kept(db, archive):
+    load_paths(db, ["raw"])
+    (archive / "001_1f9ec539c5090330.txt").unlink()
+    assert load_paths(db, ["raw"], keep_missing=True).removed == 0
+    assert db["posts"].count == 5
+    assert load_paths(db, ["raw"]).removed == 1
+    assert counts(db) == {"sources": 4, "posts": 4, "comments": 137, "parse_issues": 0, "dates": 3}
+
+
+def test_loading_one_file_leaves_the_others(db, archive):
+    load_paths(db, ["raw"])
+    report = load_paths(db, ["raw/000_a04ef07ac41940ba.txt"])
+    assert (report.unchanged, report.removed, db["posts"].count) == (1, 0, 5)
+
+
+def test_ids_are_the_same_whatever_else_is_loaded(tmp_path, archive):
+    one = open_database(tmp_path / "one.db")
+    load_paths(one, ["raw/002_8a5aa0765c243ef5.txt"])
+    everything = open_database(tmp_path / "all.db")
+    load_paths(everything, ["raw"])
+    query = "SELECT id, parent_id, path FROM comments WHERE post_id = ? ORDER BY id"
+    post_id = stable_id("raw/002_8a5aa0765c243ef5.txt")
+    assert list(one.query(query, [post_id])) == list(everything.query(query, [post_id]))
+    assert len(list(one.query(query, [post_id]))) == 55
+
+
+def test_a_bad_file_is_recorded_and_the_rest_load(db, archive):
+    (archive / "empty.txt").write_bytes(b"")
+    report = load_paths(db, ["raw"])
+    assert report.loaded == 5
+    assert [(r.path, [(i.line, i.message) for i in r.issues]) for r in report.failed] == [
+        ("raw/empty.txt", [(1, "file is empty")])]
+    assert list(db.query("SELECT s.path, i.line, i.kind, i.severity FROM parse_issues i "
+                         "JOIN sources s ON s.id = i.source_id")) == [
+        {"path": "raw/empty.txt", "line": 1, "kind": "empty", "severity": "error"}]
+
+
+def test_foreign_keys_hold(db, archive):
+    load_paths(db, ["raw"])
+    assert list(db.query("PRAGMA foreign_key_check")) == []
+    assert list(db.query("SELECT * FROM replies WHERE parent_path != substr(reply_path, 1, "
+                         "instr(reply_path, '.') - 1)")) == []
+    assert db["replies"].count == 160 - db["comments"].count_where("parent_id IS NULL")
+
+
+def test_a_database_of_another_schema_version_is_refused(tmp_path):
+    path = tmp_path / "old.db"
+    old = open_database(path)
+    old.execute("PRAGMA user_version = 99")
+    old.close()
+    with pytest.raises(SchemaMismatch, match="delete it"):
+        open_database(path)
