@@ -12,7 +12,7 @@ DB := data/blog.db
 RAW := raw
 RAW_FILES := $(shell find $(RAW) -type f ! -name '.*' 2>/dev/null)
 
-.PHONY: all test clean
+.PHONY: all test check clean
 all: $(DB)
 
 # A failed or interrupted load leaves the database as it was, file by file: never
@@ -30,6 +30,9 @@ $(DB): $(BIN)/pipeline schema.sql $(wildcard pipeline/*.py) $(RAW_FILES)
 
 test: $(BIN)/pipeline
 	$(BIN)/python -m pytest
+
+check: $(DB)
+	$(BIN)/pipeline check --db $(DB)
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .hypothesis

@@ -12,7 +12,7 @@ CREATE TABLE IF NOT EXISTS sources (
     sha256 TEXT NOT NULL,           -- of the raw bytes: an unchanged file is not read again
     bytes INTEGER NOT NULL,
     encoding TEXT NOT NULL,         -- utf-8, utf-8-sig, utf-16, cp1252, latin-1, binary
-    layout TEXT NOT NULL,           -- numbered, blogger-actions, plain, empty
+    layout TEXT NOT NULL,           -- numbered, blogger-actions, plain; none when not read
     placement TEXT,                 -- blogger-actions only: first-line or trailing
     layout_note TEXT,               -- why the file was read the way it was
     lines INTEGER NOT NULL,
@@ -68,6 +68,15 @@ CREATE TABLE IF NOT EXISTS dates (
     day INTEGER NOT NULL,
     weekday TEXT NOT NULL           -- Monday ... Sunday
 );
+
+-- Bookkeeping of the loader: "finished" is 0 from the first row a load writes until
+-- the derived tables (dates, search) are in step again, so an interrupted load is
+-- finished by the next one even when no file has changed since.
+CREATE TABLE IF NOT EXISTS pipeline_state (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+INSERT OR IGNORE INTO pipeline_state (key, value) VALUES ('finished', '1');
 
 CREATE INDEX IF NOT EXISTS comments_post_id ON comments(post_id);
 CREATE INDEX IF NOT EXISTS comments_parent_id ON comments(parent_id);

@@ -7,8 +7,10 @@ import sys
 from pathlib import Path
 
 import click
+import sqlite_utils
 
 from . import __version__
+from .audit import check_database
 from .load import FileResult, load_paths, iter_source_files, open_database
 from .model import ParsedFile, PipelineError
 from .parse import parse_file
@@ -91,6 +93,34 @@ def load(paths, db_path, keep_missing, quiet):
         )
     if report.failed:
         sys.exit(1)
+
+
+@cli.command()
+@click.option("--db", "db_path", default=DEFAULT_DB, show_default=True,
+              type=click.Path(exists=True, dir_okay=False), help="The database to check.")
+def check(db_path):
+    """Check that the database holds exactly what its raw files hold.
+
+    Runs SQLite's integrity_check and foreign_key_check, the thread rules (a reply's
+    parent is a top-level comment of the same post; paths, depths and positions
+    agree) and, for every file, that each character of its text (bar list numbers,
+    markers and white space) is in exactly one row, within that row's line span.
+    Prints each problem and exits with status 1 if there are any.
+
+    \b
+    Example:
+        pipeline check --db data/blog.db
+    """
+    db = sqlite_utils.Database(db_path)
+    try:
+        problems = check_database(db)
+    finally:
+        db.close()
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
+        raise click.ClickException(f"{len(problems)} problems in {db_path}")
+    click.echo(f"{db_path}: ok", err=True)
 
 
 @cli.command()

@@ -13,11 +13,25 @@ _DATE_SOURCES = (
 )
 
 
-def ensure_finished(db: sqlite_utils.Database) -> None:
-    """Bring the derived tables in step with the loaded rows."""
+def mark_unfinished(db: sqlite_utils.Database) -> None:
+    """Record, inside a load's transaction, that the derived tables are out of step."""
+    db.execute("UPDATE pipeline_state SET value = '0' WHERE key = 'finished'")
+
+
+def ensure_finished(db: sqlite_utils.Database) -> bool:
+    """Bring the derived tables in step with the loaded rows, if they are not.
+
+    Does nothing (and writes nothing) when no load has changed a row since the last
+    time; returns whether there was work to do.
+    """
+    [finished] = db.execute("SELECT value FROM pipeline_state WHERE key = 'finished'").fetchone()
+    if finished == "1":
+        return False
     with db.atomic():
         ensure_dates(db)
+        db.execute("UPDATE pipeline_state SET value = '1' WHERE key = 'finished'")
     db.execute("ANALYZE")
+    return True
 
 
 def ensure_dates(db: sqlite_utils.Database) -> None:

@@ -44,8 +44,13 @@ class HeaderDate:
         return self.weekday is None or WEEKDAYS.index(self.weekday.lower()) == self.date.weekday()
 
 
+def is_date_line(line: str) -> bool:
+    """Whether the line is written as a header date line, real day or not."""
+    return any(pattern.match(line.strip()) for pattern in _DATE_LINE_PATTERNS)
+
+
 def parse_date_line(line: str) -> Optional[HeaderDate]:
-    """Read a header date line; None when the line is not one (or names no real day)."""
+    """Read a header date line; None when the line is not one or names no real day."""
     text = line.strip()
     for pattern in _DATE_LINE_PATTERNS:
         match = pattern.match(text)
@@ -70,7 +75,7 @@ def parse_header(lines: list[str]) -> Header:
 
     if not lines:
         return Header()
-    if parse_date_line(lines[0]):
+    if is_date_line(lines[0]):
         date_line = lines[0].strip()
         if len(lines) == 1:
             return Header(date_line, None, 1)

@@ -10,7 +10,7 @@ from typing import Callable, Iterable, Iterator, Optional
 
 import sqlite_utils
 
-from .finish import ensure_finished
+from .finish import ensure_finished, mark_unfinished
 from .model import Issue, ParsedFile, PipelineError
 from .parse import parse_bytes
 
@@ -108,6 +108,7 @@ def save_parsed(db: sqlite_utils.Database, parsed: ParsedFile) -> int:
     now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     ids = {c.path: stable_id(parsed.path, c.path) for c in parsed.comments}
     with db.atomic():
+        mark_unfinished(db)
         db.execute("DELETE FROM sources WHERE path = ? OR id = ?", [parsed.path, source_id])
         db["sources"].insert({
             "id": source_id,
@@ -122,19 +123,20 @@ def save_parsed(db: sqlite_utils.Database, parsed: ParsedFile) -> int:
             "text": parsed.text,
             "loaded_at": now,
         })
-        db["posts"].insert({
-            "id": source_id,
-            "source_id": source_id,
-            "title": post.title,
-            "date_line": post.date_line,
-            "published": post.published,
-            "published_precision": post.published_precision,
-            "published_source": post.published_source,
-            "body": post.body,
-            "first_line": post.first_line,
-            "last_line": post.last_line,
-            "comment_count": len(parsed.comments),
-        })
+        if post is not None:
+            db["posts"].insert({
+                "id": source_id,
+                "source_id": source_id,
+                "title": post.title,
+                "date_line": post.date_line,
+                "published": post.published,
+                "published_precision": post.published_precision,
+                "published_source": post.published_source,
+                "body": post.body,
+                "first_line": post.first_line,
+                "last_line": post.last_line,
+                "comment_count": len(parsed.comments),
+            })
         db["comments"].insert_all(
             (
                 {
@@ -229,7 +231,9 @@ def remove_missing(db: sqlite_utils.Database, paths: Iterable[str | os.PathLike]
             continue
         if any(folder == "." or row["path"].startswith(folder.rstrip("/") + "/") for folder in folders):
             gone.append(row["id"])
-    with db.atomic():
-        for source_id in gone:
-            db.execute("DELETE FROM sources WHERE id = ?", [source_id])
+    if gone:
+        with db.atomic():
+            mark_unfinished(db)
+            for source_id in gone:
+                db.execute("DELETE FROM sources WHERE id = ?", [source_id])
     return len(gone)

@@ -127,7 +127,7 @@ class ParsedFile:
     layout_note: Optional[str]
     text: str
     line_count: int
-    post: Post
+    post: Optional[Post]  # None when the file could not be read as a post page
     comments: list[Comment]
     issues: list[Issue]
 

@@ -10,8 +10,10 @@ def normalise_post(split: Split) -> tuple[Post, list[Issue]]:
     issues: list[Issue] = []
     header = split.header
     published = precision = source = None
-    if header.date_line:
-        date = parse_date_line(header.date_line)
+    date = parse_date_line(header.date_line) if header.date_line else None
+    if header.date_line and date is None:
+        issues.append(Issue(1, "bad-date", f"date line {header.date_line!r} names no real day: the post is undated"))
+    if date:
         published, precision, source = date.date.isoformat(), "day", "header"
         if not date.weekday_agrees:
             actual = WEEKDAYS[date.date.weekday()].capitalize()

@@ -15,41 +15,52 @@ from __future__ import annotations
 import hashlib
 
 from .decode import decode_bytes
-from .model import Header, Issue, ParsedFile, Split
+from .model import Issue, ParsedFile
 from .normalise import normalise_post
-from .split import split_lines
+from .split import find_non_dump, split_lines
 from .threads import build_thread
+
+# The layout recorded for a file that could not be read as a post page at all.
+NOT_READ = "none"
 
 
 def parse_bytes(path: str, data: bytes) -> ParsedFile:
     """Parse the bytes of one dump; never raises for bad input, it reports issues."""
     decoded = decode_bytes(data)
     issues = list(decoded.issues)
-    if decoded.text.strip():
-        split = split_lines(decoded.lines)
-    else:
-        if not any(issue.severity == "error" for issue in issues):
-            issues.append(Issue(1, "empty", "file holds no text", "error"))
-        split = Split(Header(), [], 1, 1, [], "empty")
+    if not decoded.text.strip() and not any(issue.severity == "error" for issue in issues):
+        issues.append(Issue(1, "empty", "file holds no text", "error"))
+    elif not any(issue.severity == "error" for issue in issues):
+        rejected = find_non_dump(decoded.text)
+        if rejected:
+            issues.append(rejected)
+    parsed = ParsedFile(
+        path=path,
+        sha256=hashlib.sha256(data).hexdigest(),
+        bytes=len(data),
+        encoding=decoded.encoding,
+        layout=NOT_READ,
+        placement=None,
+        layout_note=None,
+        text=decoded.text,
+        line_count=len(decoded.lines),
+        post=None,
+        comments=[],
+        issues=issues,
+    )
+    if parsed.failed:
+        return parsed
+
+    split = split_lines(decoded.lines)
     issues.extend(split.issues)
     comments, thread_issues = build_thread(split.comments)
     issues.extend(thread_issues)
     post, post_issues = normalise_post(split)
     issues.extend(post_issues)
-    return ParsedFile(
-        path=path,
-        sha256=hashlib.sha256(data).hexdigest(),
-        bytes=len(data),
-        encoding=decoded.encoding,
-        layout=split.layout,
-        placement=split.placement,
-        layout_note=split.layout_note,
-        text=decoded.text,
-        line_count=len(decoded.lines),
-        post=post,
-        comments=comments,
-        issues=sorted(issues, key=lambda issue: issue.line),
-    )
+    parsed.layout, parsed.placement, parsed.layout_note = split.layout, split.placement, split.layout_note
+    parsed.post, parsed.comments = post, comments
+    parsed.issues = sorted(issues, key=lambda issue: issue.line)
+    return parsed
 
 
 def parse_file(path: str) -> ParsedFile:

@@ -11,6 +11,7 @@ The layout is detected from the file itself, in this order:
 """
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from typing import Optional
@@ -37,12 +38,17 @@ _MAX_REPLY_GAP = 5
 # comment is text.
 _MARKER = re.compile(r"^(?:(?P<top>ReplyDelete)\s?|(?P<reply>Delete)(?=\S|$))")
 
+# How much of a file is looked at to tell it is some other kind of document.
+_SNIFF = 1024
+
 FIRST_LINE = "first-line"
 TRAILING = "trailing"
 
 # Signatures are short: "PO", "'Getafix", "Anon".
 _SIGNATURE_MAX = 20
 _SIGNATURE_WORDS = 2
+# A signature opening a comment is only telling when a sentence follows it.
+_SENTENCE_MIN = 40
 
 
 def split_lines(lines: list[str]) -> Split:
@@ -56,6 +62,20 @@ def split_lines(lines: list[str]) -> Split:
         lines, header, "plain",
         "no numbered comment list and no Reply/Delete markers: kept whole as the post body",
     )
+
+
+def find_non_dump(text: str) -> Optional[Issue]:
+    """An error when the text is a document of another kind rather than a post page."""
+    head = text[:_SNIFF].lstrip().lower()
+    if head.startswith("<") and any(tag in head for tag in ("<html", "<!doctype", "<?xml", "<body")):
+        return Issue(1, "not-a-post", "an HTML or XML document, not a text dump of a post page", "error")
+    if head.startswith(("{", "[")):
+        try:
+            json.loads(text)
+        except ValueError:
+            return None
+        return Issue(1, "not-a-post", "a JSON document, not a text dump of a post page", "error")
+    return None
 
 
 def indent_of(line: str) -> int:
@@ -96,11 +116,11 @@ def _split_numbered(lines: list[str], header: Header) -> Optional[Split]:
     # from the last item while the numbers fall, stopping at 1.
     chain = [tops[-1]]
     for i, number in reversed(tops[:-1]):
-        expected = chain[0][1] - 1
-        if expected < 1 or number > expected + 1:
+        later_line, later = chain[0]
+        if later == 1 or number > later:
             break
-        if number != expected:
-            issues.append(Issue(i + 1, "numbering", f"comment numbered {number}, expected {expected}"))
+        if number != later - 1:
+            issues.append(Issue(later_line + 1, "numbering", f"comment numbered {later}, expected {number + 1}"))
         chain.insert(0, (i, number))
 
     items: list[tuple[int, int, int]] = [(i, TOP_INDENT, number) for i, number in chain]
@@ -116,13 +136,21 @@ def _split_numbered(lines: list[str], header: Header) -> Optional[Split]:
     body_end = comments_start
     while body_end > start and not lines[body_end - 1].strip():
         body_end -= 1
+    count_line = None
     if body_end > start and _COUNT_LINE.match(lines[body_end - 1]):
         body_end -= 1
+        count_line = body_end
 
     comments: list[RawComment] = []
     ends = [i for i, _, _ in items[1:]] + [len(lines)]
     for (item_start, item_indent, number), item_end in zip(items, ends):
         comments.extend(_numbered_item(lines, item_start, item_end, item_indent, number, issues))
+
+    if count_line is not None:
+        said = int(lines[count_line].split()[0])
+        if said != len(comments):
+            cut = ": the file may be cut off" if said > len(comments) else ""
+            issues.append(Issue(count_line + 1, "count", f"count line says {said} comments, found {len(comments)}{cut}"))
 
     body = [line.rstrip() for line in lines[start:body_end]]
     first, last = _span(start, body_end)
@@ -256,6 +284,9 @@ def _split_actions(lines: list[str], header: Header) -> Optional[Split]:
         issues.append(Issue(len(lines), "truncated",
                             "last comment has no Reply/Delete marker: the file may be cut off; taken as a top-level comment"))
 
+    stray = [i for i in range(start, segments[0].start if segments else len(lines)) if marks[i]]
+    if stray:
+        issues.append(Issue(stray[0] + 1, "marker", "Reply/Delete marker with no comment before it: dropped"))
     body_end = segments[0].start if segments else len(lines)
     comments = []
     for segment in segments:
@@ -309,7 +340,7 @@ def _implausibility(segments: list[_Segment], texts: list[str]) -> int:
     """How many comments a reading makes that no one would write.
 
     An opening line (``...work wonders:``) cut from what it introduces, or a
-    signature (``PO``) at the start of a longer comment.
+    signature (``PO``) followed by a sentence at the start of a comment.
     """
     penalty = 0
     for segment in segments:
@@ -318,7 +349,7 @@ def _implausibility(segments: list[_Segment], texts: list[str]) -> int:
             continue
         if _is_opening(text[-1]):
             penalty += 1
-        if len(text) > 1 and _is_signature(text[0]):
+        if len(text) > 1 and _is_signature(text[0]) and len(text[1].strip()) > _SENTENCE_MIN:
             penalty += 1
     return penalty
 
