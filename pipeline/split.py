@@ -103,34 +103,10 @@ def _span(start: int, end: int) -> tuple[int, int]:
 
 def _split_numbered(lines: list[str], header: Header) -> Optional[Split]:
     start = header.body_start
-    tops = []
-    for i in range(start, len(lines)):
-        match = _ITEM.match(lines[i])
-        if match and len(match[1]) == TOP_INDENT:
-            tops.append((i, int(match[2])))
-    if not tops:
-        return None
-
     issues: list[Issue] = []
-    # Comments are the run of items that continues to the end of the file: walk back
-    # from the last item while the numbers fall, stopping at 1.
-    chain = [tops[-1]]
-    for i, number in reversed(tops[:-1]):
-        later_line, later = chain[0]
-        if later == 1 or number > later:
-            break
-        if number != later - 1:
-            issues.append(Issue(later_line + 1, "numbering", f"comment numbered {later}, expected {number + 1}"))
-        chain.insert(0, (i, number))
-
-    items: list[tuple[int, int, int]] = [(i, TOP_INDENT, number) for i, number in chain]
-    first_line, first_number = chain[0]
-    if first_number != 1:
-        lost = _lost_first_item(lines, start, first_line)
-        if lost is not None:
-            items.insert(0, (lost, indent_of(lines[lost]), 1))
-        else:
-            issues.append(Issue(first_line + 1, "numbering", f"comments start at number {first_number}, not 1"))
+    items = _find_items(lines, start, issues)
+    if not items:
+        return None
 
     comments_start = items[0][0]
     body_end = comments_start
@@ -155,6 +131,55 @@ def _split_numbered(lines: list[str], header: Header) -> Optional[Split]:
     body = [line.rstrip() for line in lines[start:body_end]]
     first, last = _span(start, body_end)
     return Split(header, body, first, last, comments, "numbered", None, None, issues)
+
+
+def _find_items(lines: list[str], start: int, issues: list[Issue]) -> list[tuple[int, int, int]]:
+    """(line, indent, number) of each top-level comment in the list that ends the file."""
+    tops = []
+    for i in range(start, len(lines)):
+        match = _ITEM.match(lines[i])
+        if match and len(match[1]) == TOP_INDENT:
+            tops.append((i, int(match[2])))
+    if not tops:
+        lone = _lone_deep_item(lines, start)
+        return [(lone, REPLY_INDENT, 1)] if lone is not None else []
+
+    # Comments are the run of items that continues to the end of the file: walk back
+    # from the last item while the numbers fall, stopping at 1.
+    chain = [tops[-1]]
+    for i, number in reversed(tops[:-1]):
+        later_line, later = chain[0]
+        if later == 1 or number > later:
+            break
+        if number != later - 1:
+            issues.append(Issue(later_line + 1, "numbering", f"comment numbered {later}, expected {number + 1}"))
+        chain.insert(0, (i, number))
+
+    items = [(i, TOP_INDENT, number) for i, number in chain]
+    first_line, first_number = chain[0]
+    if first_number != 1:
+        lost = _lost_first_item(lines, start, first_line)
+        if lost is not None:
+            items.insert(0, (lost, indent_of(lines[lost]), 1))
+        else:
+            issues.append(Issue(first_line + 1, "numbering", f"comments start at number {first_number}, not 1"))
+    return items
+
+
+def _lone_deep_item(lines: list[str], start: int) -> Optional[int]:
+    """Where a post's only comment starts when it was rendered one level too deep.
+
+    It is the first ``    1. text`` after a blank line in the block of lines,
+    indented four spaces or more, that ends the file.
+    """
+    found = None
+    i = len(lines) - 1
+    while i > start and (not lines[i].strip() or indent_of(lines[i]) >= REPLY_INDENT):
+        match = _reply_item(lines[i])
+        if match and match[2] == "1" and not lines[i - 1].strip():
+            found = i
+        i -= 1
+    return found
 
 
 def _lost_first_item(lines: list[str], body_start: int, second: int) -> Optional[int]:
