@@ -2,7 +2,7 @@
 -- tables, keys, indexes and views. Applied as is, on every load; every statement is
 -- idempotent. Raise user_version whenever a table changes shape: a database built
 -- with another version is refused, with the advice to rebuild it.
-PRAGMA user_version = 1;
+PRAGMA user_version = 2;
 
 -- One row per raw file. Ids are derived from the path, so they stay the same
 -- whenever the same file is loaded again.
@@ -26,9 +26,10 @@ CREATE TABLE IF NOT EXISTS posts (
     source_id INTEGER NOT NULL UNIQUE REFERENCES sources(id) ON DELETE CASCADE,
     title TEXT,                     -- NULL when the file has none
     date_line TEXT,                 -- the header's date line as written
-    published TEXT,                 -- ISO date; NULL when nothing dates the post
-    published_precision TEXT,       -- day
-    published_source TEXT,          -- header
+    published TEXT,                 -- YYYY-MM-DD, YYYY-MM or YYYY; NULL when nothing dates the post
+    published_precision TEXT,       -- day, month, year: no finer than the evidence
+    published_source TEXT,          -- header, inferred (from the text); NULL when undated
+    published_evidence TEXT,        -- why the post has that date
     body TEXT NOT NULL,             -- the post's text, paragraphs kept
     first_line INTEGER NOT NULL,    -- the body's line span in the source
     last_line INTEGER NOT NULL,
@@ -60,6 +61,19 @@ CREATE TABLE IF NOT EXISTS parse_issues (
     message TEXT NOT NULL
 );
 
+-- Every date written in a post body or a comment.
+CREATE TABLE IF NOT EXISTS date_mentions (
+    id INTEGER PRIMARY KEY,
+    post_id INTEGER NOT NULL REFERENCES posts(id) ON DELETE CASCADE,
+    comment_id INTEGER REFERENCES comments(id) ON DELETE CASCADE,  -- NULL: in the post body
+    text TEXT NOT NULL,             -- exactly as written
+    start INTEGER NOT NULL,         -- offsets of text in the body (of the comment, or the post)
+    "end" INTEGER NOT NULL,
+    value TEXT,                     -- YYYY-MM-DD, YYYY-MM or YYYY; NULL when it cannot be resolved
+    precision TEXT,                 -- day, month, year
+    resolution TEXT NOT NULL        -- explicit (the text gives it all), anchored (from the post's date), unresolved
+);
+
 -- Every calendar day the database refers to, for faceting by year and month.
 CREATE TABLE IF NOT EXISTS dates (
     date TEXT PRIMARY KEY,          -- YYYY-MM-DD
@@ -82,6 +96,9 @@ CREATE INDEX IF NOT EXISTS comments_post_id ON comments(post_id);
 CREATE INDEX IF NOT EXISTS comments_parent_id ON comments(parent_id);
 CREATE INDEX IF NOT EXISTS parse_issues_source_id ON parse_issues(source_id);
 CREATE INDEX IF NOT EXISTS posts_published ON posts(published);
+CREATE INDEX IF NOT EXISTS date_mentions_post_id ON date_mentions(post_id);
+CREATE INDEX IF NOT EXISTS date_mentions_comment_id ON date_mentions(comment_id);
+CREATE INDEX IF NOT EXISTS date_mentions_value ON date_mentions(value);
 
 -- Each reply beside the comment it answers and its post.
 CREATE VIEW IF NOT EXISTS replies AS

@@ -128,8 +128,9 @@ def check(db_path):
 def parse(file):
     """Print what the parser makes of one dump file, as JSON.
 
-    Shows the layout it detected, the post, each top-level comment with its
-    replies, and any issues, without touching a database.
+    Shows the layout it detected, the post with its date and the evidence for it,
+    each top-level comment with its replies, every date written in the text and
+    what it resolves to, and any issues, without touching a database.
 
     \b
     Example:
@@ -162,5 +163,6 @@ def parsed_as_tree(parsed: ParsedFile) -> dict:
         "layout_note": parsed.layout_note,
         "post": dataclasses.asdict(parsed.post),
         "comments": tops,
+        "date_mentions": [dataclasses.asdict(mention) for mention in parsed.mentions],
         "issues": [dataclasses.asdict(issue) for issue in parsed.issues],
     }

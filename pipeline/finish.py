@@ -10,6 +10,7 @@ from .header import WEEKDAYS
 # Every query that yields a day-precision ISO date the database refers to.
 _DATE_SOURCES = (
     "SELECT published FROM posts WHERE published_precision = 'day'",
+    "SELECT DISTINCT value FROM date_mentions WHERE precision = 'day'",
 )
 
 

@@ -14,7 +14,7 @@ from .finish import ensure_finished, mark_unfinished
 from .model import Issue, ParsedFile, PipelineError
 from .parse import parse_bytes
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 # Ids are kept within JavaScript's safe integers, so Datasette's JSON keeps them exact.
 _ID_BITS = 53
 
@@ -68,7 +68,11 @@ def open_database(path: str | os.PathLike) -> sqlite_utils.Database:
 
 
 def stable_id(*parts: str) -> int:
-    """An integer id derived from the parts, the same on every load."""
+    """An integer id derived from the parts, the same on every load.
+
+    Every row's id is derived from its file's path and its place in the file, so
+    loading a file again, or other files besides, never changes an id.
+    """
     digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).digest()
     return int.from_bytes(digest[:8], "big") & ((1 << _ID_BITS) - 1)
 
@@ -132,6 +136,7 @@ def save_parsed(db: sqlite_utils.Database, parsed: ParsedFile) -> int:
                 "published": post.published,
                 "published_precision": post.published_precision,
                 "published_source": post.published_source,
+                "published_evidence": post.published_evidence,
                 "body": post.body,
                 "first_line": post.first_line,
                 "last_line": post.last_line,
@@ -155,15 +160,33 @@ def save_parsed(db: sqlite_utils.Database, parsed: ParsedFile) -> int:
             ),
             batch_size=1000,
         )
+        db["date_mentions"].insert_all(
+            (
+                {
+                    "id": stable_id(parsed.path, "mention", m.comment_path or "", str(m.start)),
+                    "post_id": source_id,
+                    "comment_id": ids[m.comment_path] if m.comment_path else None,
+                    "text": m.text,
+                    "start": m.start,
+                    "end": m.end,
+                    "value": m.value,
+                    "precision": m.precision,
+                    "resolution": m.resolution,
+                }
+                for m in parsed.mentions
+            ),
+            batch_size=1000,
+        )
         db["parse_issues"].insert_all(
             {
+                "id": stable_id(parsed.path, "issue", str(number)),
                 "source_id": source_id,
                 "line": issue.line,
                 "kind": issue.kind,
                 "severity": issue.severity,
                 "message": issue.message,
             }
-            for issue in parsed.issues
+            for number, issue in enumerate(parsed.issues)
         )
     return source_id
 

@@ -109,6 +109,7 @@ class Post:
     published: Optional[str]
     published_precision: Optional[str]
     published_source: Optional[str]
+    published_evidence: Optional[str]
     body: str
     first_line: int
     last_line: int
@@ -130,6 +131,7 @@ class ParsedFile:
     post: Optional[Post]  # None when the file could not be read as a post page
     comments: list[Comment]
     issues: list[Issue]
+    mentions: list = field(default_factory=list)  # dates.Mention, in the body then each comment
 
     @property
     def failed(self) -> bool:

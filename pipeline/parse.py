@@ -5,7 +5,8 @@ Parsing takes place in four steps, each a module of its own:
 1. ``decode``: bytes to text, whatever the encoding and line ends;
 2. ``split``: header, post body and comments, the layout detected from the file;
 3. ``threads``: each comment's parent, depth, position and path;
-4. ``normalise``: the post's title, date and text.
+4. ``normalise``: the post's title, date and text, and the dates written in it
+   (``dates``).
 
 ``parse_bytes`` is a pure function of a file's path and bytes, so files can be
 parsed in any order, in parallel, or elsewhere; the load stage writes what it returns.
@@ -55,10 +56,10 @@ def parse_bytes(path: str, data: bytes) -> ParsedFile:
     issues.extend(split.issues)
     comments, thread_issues = build_thread(split.comments)
     issues.extend(thread_issues)
-    post, post_issues = normalise_post(split)
+    post, mentions, post_issues = normalise_post(split, comments)
     issues.extend(post_issues)
     parsed.layout, parsed.placement, parsed.layout_note = split.layout, split.placement, split.layout_note
-    parsed.post, parsed.comments = post, comments
+    parsed.post, parsed.comments, parsed.mentions = post, comments, mentions
     parsed.issues = sorted(issues, key=lambda issue: issue.line)
     return parsed
 

@@ -17,7 +17,7 @@ from pipeline.synth import ArchiveShape, sentences_from, write_archive
 from .conftest import RAW
 
 KILLS = 50
-TABLES = ("sources", "posts", "comments", "parse_issues", "dates", "pipeline_state")
+TABLES = ("sources", "posts", "comments", "date_mentions", "parse_issues", "dates", "pipeline_state")
 
 
 def snapshot(path):
@@ -28,7 +28,6 @@ def snapshot(path):
         rows = [dict(row) for row in con.execute(f"SELECT * FROM {table}")]
         for row in rows:
             row.pop("loaded_at", None)
-            row.pop("id", None) if table == "parse_issues" else None
         out[table] = sorted(rows, key=repr)
     con.close()
     return out
@@ -45,6 +44,7 @@ def rows_by_source(snap):
             posts.get(sid),
             sorted((c for c in snap["comments"] if c["post_id"] == sid), key=repr),
             sorted((i for i in snap["parse_issues"] if i["source_id"] == sid), key=repr),
+            sorted((m for m in snap["date_mentions"] if m["post_id"] == sid), key=repr),
         )
     return out
 

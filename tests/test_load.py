@@ -16,13 +16,19 @@ def archive(tmp_path, monkeypatch):
 
 
 def counts(db):
-    return {table: db[table].count for table in ("sources", "posts", "comments", "parse_issues", "dates")}
+    return {table: db[table].count for table in ("sources", "posts", "comments", "parse_issues")}
+
+
+def referred_days(db):
+    return {row["d"] for row in db.query(
+        "SELECT published AS d FROM posts WHERE published_precision = 'day' "
+        "UNION SELECT value FROM date_mentions WHERE precision = 'day'")}
 
 
 def snapshot(db):
     return {
         table: list(db.query(f"SELECT * FROM {table} ORDER BY 1"))
-        for table in ("posts", "comments", "parse_issues", "dates")
+        for table in ("posts", "comments", "parse_issues", "date_mentions", "dates")
     }
 
 
@@ -32,7 +38,8 @@ def test_load_then_load_again_changes_nothing(db, archive):
     again = load_paths(db, ["raw"])
     assert (first.loaded, again.loaded, again.unchanged, again.removed) == (5, 0, 5, 0)
     assert snapshot(db) == before
-    assert counts(db) == {"sources": 5, "posts": 5, "comments": 160, "parse_issues": 0, "dates": 4}
+    assert counts(db) == {"sources": 5, "posts": 5, "comments": 160, "parse_issues": 0}
+    assert {row["date"] for row in db["dates"].rows} == referred_days(db)
 
 
 def test_touching_a_file_reloads_nothing(db, archive):
@@ -64,7 +71,11 @@ def test_removed_file_loses_its_rows_unless_kept(db, archive):
     assert load_paths(db, ["raw"], keep_missing=True).removed == 0
     assert db["posts"].count == 5
     assert load_paths(db, ["raw"]).removed == 1
-    assert counts(db) == {"sources": 4, "posts": 4, "comments": 137, "parse_issues": 0, "dates": 3}
+    assert counts(db) == {"sources": 4, "posts": 4, "comments": 137, "parse_issues": 0}
+    fresh = open_database(archive.parent / "fresh.db")
+    load_paths(fresh, ["raw"])
+    assert snapshot(db) == snapshot(fresh)
+    assert "2014-12-09" not in {row["date"] for row in db["dates"].rows}
 
 
 def test_loading_one_file_leaves_the_others(db, archive):

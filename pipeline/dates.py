@@ -1,0 +1,558 @@
+"""Stage 4b: dates. Find every date written in a text, resolve it, and date posts
+that have no header from the dates their own text gives.
+
+Three steps, kept apart: ``find_mentions`` lexes the text into candidate
+expressions with the fields they give (day, month, year, weekday, a relation such
+as "last"); ``infer_post_date`` works out a header-less post's date from them; and
+``resolve`` turns each expression into an ISO value against the post's date.
+
+Dates are UK day-first. Nothing is filled in from today's date: a field the text
+does not give comes from the post's date, or the mention stays unresolved. Times
+(``20:43``, ``19.23``), fiscal years (``2015/16``), sums and counts are not dates.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Iterable, Optional
+
+from dateutil.relativedelta import relativedelta, weekday as rd_weekday
+
+from .header import WEEKDAYS
+
+MONTH_NUMBERS = {
+    "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4, "april": 4,
+    "may": 5, "jun": 6, "june": 6, "jul": 7, "july": 7, "aug": 8, "august": 8,
+    "sep": 9, "sept": 9, "september": 9, "oct": 10, "october": 10, "nov": 11, "november": 11,
+    "dec": 12, "december": 12,
+}
+WEEKDAY_NUMBERS = {
+    "mon": 0, "monday": 0, "tue": 1, "tues": 1, "tuesday": 1, "wed": 2, "weds": 2, "wednesday": 2,
+    "thu": 3, "thur": 3, "thurs": 3, "thursday": 3, "fri": 4, "friday": 4,
+    "sat": 5, "saturday": 5, "sun": 6, "sunday": 6,
+}
+# The years a weekday-and-date pair may pin a header-less post to.
+EARLIEST_YEAR = 1990
+LATEST_YEAR = dt.date.today().year + 1
+
+# -- lexing -----------------------------------------------------------------------------
+
+_SP = r"[ \t\u00a0]+"  # spaces within a line, non-breaking ones included
+_SP0 = r"[ \t\u00a0]*"
+# Full names, or abbreviations with a full stop only where a number follows ("Feb. 2014";
+# in "until Feb." the stop ends the sentence).
+_MONTH = (r"(?P<month>january|february|march|april|may|june|july|august|september|october|november|december"
+          r"|(?:jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)(?:\.(?=[ \t\u00a0]*\d))?)(?![a-z])")
+_DAY = r"(?P<day>3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)?(?![\d:.]\d)"
+_YEAR = r"(?P<year>(?:19|20)\d\d)(?![\d/])(?!%)"
+_WEEKDAY = (r"(?P<weekday>mon|tue|tues|wed|weds|thu|thur|thurs|fri|sat|sun)(?:day|nesday|sday|rsday|urday)?"
+            r"(?![a-z'\u2019])")
+_WEEKDAY_PREFIX = rf"(?:{_WEEKDAY},?{_SP}(?:the{_SP})?)?"
+
+# Words after which a bare month name ("since June", "until Feb") is a date.
+_MONTH_LEADS = r"in|since|until|till|til|by|from|during|before|after|next|last|this|early|mid|late|throughout"
+
+_PATTERNS = [
+    # Friday 17th May 2024, 7 May 2015, 31st March, the 1st of April
+    ("dmy", re.compile(
+        rf"\b{_WEEKDAY_PREFIX}{_DAY}(?:{_SP}of)?{_SP}{_MONTH}(?:,?{_SP}{_YEAR})?(?![\w/])", re.I)),
+    # March 6, 2014; june 1st; Thursday, September 16, 2010
+    ("mdy", re.compile(
+        rf"\b{_WEEKDAY_PREFIX}{_MONTH}{_SP}{_DAY}(?:,?{_SP}{_YEAR})?(?![\w/:.])", re.I)),
+    # Jan '24
+    ("my2", re.compile(rf"\b{_MONTH}{_SP0}['\u2019](?P<year2>\d\d)(?![\w'])", re.I)),
+    # October 2023
+    ("my", re.compile(rf"\b{_MONTH}{_SP}{_YEAR}\b", re.I)),
+    # 31/03/2014, 31/3/14, 31.03.2014, 2014-03-31
+    ("numeric", re.compile(
+        r"(?<![\d/.])(?P<day>3[01]|[12]\d|0?[1-9])(?P<sep>[/.])(?P<mon>1[0-2]|0?[1-9])(?P=sep)"
+        r"(?P<year>(?:19|20)\d\d|\d\d)(?![\d/.]\d)")),
+    ("iso", re.compile(r"(?<![\d/-])(?P<year>(?:19|20)\d\d)-(?P<mon>1[0-2]|0[1-9])-(?P<day>3[01]|[12]\d|0[1-9])(?![\d-])")),
+    # since June, until Feb, in May, September last year
+    ("month", re.compile(
+        rf"\b(?P<lead>{_MONTH_LEADS}){_SP}(?:of{_SP})?{_MONTH}"
+        rf"(?:{_SP}(?P<rel>last|next|this){_SP}year)?(?![\w'\u2019-])", re.I)),
+    # in 1939, since 2010
+    ("year", re.compile(
+        rf"\b(?:in|since|until|till|by|from|during|before|after|of|circa){_SP}{_YEAR}"
+        r"(?!['\u2019]?s\b)(?![\w,.]\d)", re.I)),
+    # yesterday, last Tuesday, this Friday, next month
+    ("relative", re.compile(
+        rf"\b(?:(?P<word>yesterday|today|tomorrow)|(?P<rel>last|next|this){_SP}"
+        rf"(?:{_WEEKDAY}|(?P<unit>month|year)))(?![\w-])", re.I)),
+]
+
+_RANK = {"iso": 0, "numeric": 0, "dmy": 0, "mdy": 0, "my": 1, "my2": 1, "year": 2, "month": 2, "relative": 3}
+
+# A year after "in", "since" and the like is not a date when a count follows:
+# "in 2000 cases".
+_YEAR_FOLLOWED_BY_NOUN = re.compile(rf"{_SP}(?!and\b|to\b|when\b|the\b|as\b|but\b|or\b|with\b|at\b|for\b|on\b"
+                                    rf"|in\b|onwards\b|until\b|till\b|after\b|before\b|we\b|it\b|was\b|is\b)[a-z]")
+# "in the service today" means nowadays, not a calendar day.
+_TODAY_AS_NOWADAYS = re.compile(r"\b(?:in|of)\s+(?:the\s+)?\w+\s+$", re.I)
+# "in November of the same year": the year is another date's, not the post's.
+_OTHER_YEAR = re.compile(rf"{_SP}of{_SP}(?:the{_SP}(?:same|following|previous)|that){_SP}year", re.I)
+# "12-14 May", "31st March-1st April": the first day of a range takes the second's month.
+_RANGE_DAY = re.compile(rf"(?<![\d/.:])(?P<day>3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)?{_SP0}[-\u2013]{_SP0}$")
+# "from April to June": the second month of a range.
+_RANGE_MONTH = re.compile(rf"{_SP0}(?:to|until|till|and|-|\u2013){_SP0}{_MONTH}(?![\w'\u2019-])", re.I)
+
+
+@dataclass
+class Expression:
+    """A date expression as written, and the fields it gives."""
+
+    text: str
+    start: int
+    end: int
+    kind: str
+    day: Optional[int] = None
+    month: Optional[int] = None
+    year: Optional[int] = None
+    weekday: Optional[int] = None
+    relation: Optional[str] = None  # last, next, this, since, until, in, ...
+    unit: Optional[str] = None  # day, month, year for relative expressions
+    sentence: tuple[str, str] = ("", "")  # its sentence before and after it, for the tense
+
+
+# Every date expression holds a digit, a capitalised month name or a relative word,
+# and starts at one of them or a few words before. The patterns are tried only at
+# those places, which is what makes finding dates fast: most of a text holds none.
+_DIGIT_RUN = re.compile(r"[0-9]+")
+_CAPITAL_MONTH = re.compile(r"(?:J(?:an|u[nl])|Feb|Ma[ry]|A(?:pr|ug)|Sep|Oct|Nov|Dec)")
+_MONTH_NEAR = re.compile(_MONTH, re.I)
+_WORD_START = re.compile(r"(?<![\w'\u2019])[A-Za-z]")
+_RELATIVE_WORDS = ("yesterday", "today", "tomorrow", "last", "next", "this")
+_LOOK_BACK = 25  # a lead word or weekday stands this close before the digit or month
+_LOOK_AROUND = 16  # a month name stands this close to a day
+
+
+def _starts(text: str) -> list[int]:
+    """The places where a date expression may start, in order."""
+    starts: set[int] = set()
+
+    def with_words_before(point: int) -> None:
+        starts.add(point)
+        starts.update(m.start() for m in _WORD_START.finditer(text, max(0, point - _LOOK_BACK), point))
+
+    for run in _DIGIT_RUN.finditer(text):
+        p, q = run.start(), run.end()
+        digits = run[0]
+        year_like = len(digits) == 4 and digits[:2] in ("19", "20")
+        numeric = text[q:q + 1] in ("/", ".", "-") and text[q + 1:q + 2].isdigit()
+        if year_like or numeric or _MONTH_NEAR.search(text, max(0, p - _LOOK_AROUND), q + _LOOK_AROUND):
+            with_words_before(p)
+    for month in _CAPITAL_MONTH.finditer(text):
+        with_words_before(month.start())
+    for word in _RELATIVE_WORDS:
+        for needle in (word, word.capitalize()):
+            i = text.find(needle)
+            while i >= 0:
+                starts.add(i)
+                i = text.find(needle, i + 1)
+    return sorted(starts)
+
+
+def find_mentions(text: str) -> list[Expression]:
+    """Every date expression in ``text``, in order, none overlapping another."""
+    found: list[Expression] = []
+    for start in _starts(text):
+        for kind, pattern in _PATTERNS:
+            match = pattern.match(text, start)
+            if match:
+                expression = _read(kind, match, text)
+                if expression is not None:
+                    found.append(expression)
+    found.extend(_range_starts(found, text))
+    found.extend(_range_months(found, text))
+    # Where expressions overlap, the one that says more wins: "in October 2016" is
+    # October 2016, not "in October"; "this Friday 7th March" is the 7th.
+    found.sort(key=lambda e: (_RANK[e.kind], e.start, -(e.end - e.start)))
+    chosen: list[Expression] = []
+    for expression in found:
+        if all(expression.end <= other.start or expression.start >= other.end for other in chosen):
+            chosen.append(expression)
+    return sorted(chosen, key=lambda e: e.start)
+
+
+def _read(kind: str, match: re.Match, text: str) -> Optional[Expression]:
+    groups = match.groupdict()
+    month_word = (groups.get("month") or "").lower().rstrip(".")
+    weekday = WEEKDAY_NUMBERS.get((groups.get("weekday") or "").lower())
+    expression = Expression(match[0], match.start(), match.end(), kind, weekday=weekday)
+    if kind in ("dmy", "mdy"):
+        if kind == "mdy" and month_word == "may" and not match[0][0].isupper() and weekday is None:
+            return None  # "may 2 people": the verb
+        expression.day = int(groups["day"])
+        expression.month = MONTH_NUMBERS[month_word]
+        expression.year = int(groups["year"]) if groups.get("year") else None
+    elif kind in ("my", "my2"):
+        expression.month = MONTH_NUMBERS[month_word]
+        if kind == "my2":
+            two = int(groups["year2"])
+            expression.year = 2000 + two if two < 50 else 1900 + two
+        else:
+            expression.year = int(groups["year"])
+    elif kind in ("numeric", "iso"):
+        year = int(groups["year"])
+        expression.year = year if year > 99 else (2000 + year if year < 50 else 1900 + year)
+        expression.month = int(groups["mon"])
+        expression.day = int(groups["day"])
+    elif kind == "month":
+        if not _plausible_bare_month(match):
+            return None
+        if _OTHER_YEAR.match(text, match.end()):
+            return None
+        expression.month = MONTH_NUMBERS[month_word]
+        expression.relation = (groups.get("rel") or groups["lead"]).lower()
+        expression.sentence = _sentence(text, match.start(), match.end())
+        if groups.get("rel"):
+            expression.unit = "year"
+    elif kind == "year":
+        if _YEAR_FOLLOWED_BY_NOUN.match(text, match.end()):
+            return None
+        expression.year = int(groups["year"])
+    elif kind == "relative":
+        word = (groups.get("word") or "").lower()
+        if word == "today" and _TODAY_AS_NOWADAYS.search(text, max(0, match.start() - _LOOK_BACK * 2), match.start()):
+            return None
+        if word:
+            expression.relation = word
+            expression.unit = "day"
+        else:
+            expression.relation = groups["rel"].lower()
+            expression.unit = (groups.get("unit") or "day").lower()
+    return expression
+
+
+def _sentence(text: str, start: int, end: int) -> tuple[str, str]:
+    """The rest of the sentence before and after ``text[start:end]``."""
+    before = max(text.rfind(mark, 0, start) for mark in ".!?\n")
+    after = [i for i in (text.find(mark, end) for mark in ".!?\n") if i >= 0]
+    return text[before + 1:start], text[end:min(after) if after else len(text)]
+
+
+def _plausible_bare_month(match: re.Match) -> bool:
+    """A month name alone is a date when it is written as one: capitalised.
+
+    "may" and "march" are also verbs, "mar" and "dec" parts of other words.
+    """
+    return match["month"][0].isupper()
+
+
+def _range_starts(found: list[Expression], text: str) -> list[Expression]:
+    """The first day of "12-14 May", which has no month of its own."""
+    out = []
+    for expression in found:
+        if expression.kind not in ("dmy",) or expression.weekday is not None:
+            continue
+        match = _RANGE_DAY.search(text, max(0, expression.start - 12), expression.start)
+        if match:
+            out.append(Expression(text[match.start():match.start("day") + len(match["day"])], match.start(),
+                                  match.start("day") + len(match["day"]), "dmy", day=int(match["day"]),
+                                  month=expression.month, year=expression.year))
+    return out
+
+
+def _range_months(found: list[Expression], text: str) -> list[Expression]:
+    """The second month of "from April to June"."""
+    out = []
+    for expression in found:
+        if expression.kind != "month" or expression.unit:
+            continue
+        match = _RANGE_MONTH.match(text, expression.end)
+        if match and _plausible_bare_month(match):
+            out.append(Expression(match["month"], match.start("month"), match.end("month"), "month",
+                                  month=MONTH_NUMBERS[match["month"].lower().rstrip(".")],
+                                  relation=expression.relation, sentence=expression.sentence))
+    return out
+
+
+# -- post dates -------------------------------------------------------------------------
+
+
+@dataclass
+class PostDate:
+    """A post's date, at the precision its evidence supports."""
+
+    value: str  # YYYY-MM-DD, YYYY-MM or YYYY
+    precision: str  # day, month, year
+    source: str  # header, inferred
+    evidence: str
+    earliest: dt.date  # the range the evidence allows
+    latest: dt.date
+
+    @property
+    def anchor(self) -> dt.date:
+        """The day that dates without a year are resolved against."""
+        return self.earliest + (self.latest - self.earliest) / 2
+
+
+def header_date(date: dt.date, date_line: str) -> PostDate:
+    return PostDate(date.isoformat(), "day", "header", f"header date line {date_line!r}", date, date)
+
+
+_OPEN_PAREN = re.compile(r"^[\s\u00a0]*\([\s\u00a0]*$")
+_CLOSE_PAREN = re.compile(r"[\s\u00a0]*\)")
+
+
+def infer_post_date(texts: Iterable[str]) -> Optional[PostDate]:
+    """Date a post with no header from its own text, or None when nothing supports one.
+
+    Weekday-and-date pairs (``Thursday 23rd May``) pin the year: the year in which
+    every pair falls on its weekday. Relative phrases anchored to a date
+    (``last Friday (17th May)``) narrow the day. The value is given at the precision
+    the evidence supports: day, month or year, never finer.
+    """
+    pairs: list[Expression] = []
+    anchored: list[tuple[Expression, Expression]] = []
+    explicit: list[Expression] = []
+    for text in texts:
+        mentions = find_mentions(text)
+        explicit.extend(e for e in mentions if e.kind not in ("month", "relative"))
+        if pairs:
+            continue  # the post body's own evidence is the best; comments only if it has none
+        for k, expression in enumerate(mentions):
+            if expression.kind in ("dmy", "mdy") and expression.weekday is not None:
+                pairs.append(expression)
+            if expression.kind == "relative" and expression.unit == "day" and k + 1 < len(mentions):
+                following = mentions[k + 1]
+                if (following.kind in ("dmy", "mdy") and _OPEN_PAREN.match(text[expression.end:following.start])
+                        and _CLOSE_PAREN.match(text, following.end)):
+                    anchored.append((expression, following))
+                    if expression.weekday is not None and following.weekday is None:
+                        # "last Friday (17th May)" pairs a weekday with a date too
+                        pairs.append(Expression(f"{expression.text} ({following.text})", expression.start,
+                                                following.end, "dmy", following.day, following.month,
+                                                following.year, expression.weekday))
+    if not pairs:
+        return None
+
+    years = _pinned_years(pairs)
+    written = ", ".join(p.text for p in pairs)
+    evidence = [f"weekday/date pairs {written} fit {', '.join(map(str, sorted(years))) or 'no year'}"]
+    if len(years) > 1:
+        # Pairs repeat every few years: a page that writes a later year out in full
+        # ("Jan '24") was not written before it.
+        latest = max((e.year for e in explicit if e.year), default=None)
+        if latest is not None:
+            # The latest year written may be a future one ("the election on 7 May
+            # 2015"): only a pinned year that follows it closely is taken.
+            years = {year for year in years if latest <= year <= latest + 1}
+            evidence.append(f"the text writes out {latest}, so not before it")
+    if len(years) != 1:
+        return None
+    [year] = years
+    earliest, latest = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    for relative, target in anchored:
+        if target.year not in (None, year):
+            continue
+        try:
+            day = dt.date(year, target.month, target.day)
+        except ValueError:
+            continue
+        window = _window_after(relative, day)
+        if window is None:
+            continue
+        low, high = window
+        if low > latest or high < earliest:
+            continue
+        earliest, latest = max(earliest, low), min(latest, high)
+        evidence.append(f"{relative.text} ({target.text}) puts the text between {low} and {high}")
+    if earliest == latest:
+        value, precision = earliest.isoformat(), "day"
+    elif (earliest.year, earliest.month) == (latest.year, latest.month) and len(evidence) > 1:
+        value, precision = f"{earliest:%Y-%m}", "month"
+    else:
+        value, precision = str(year), "year"
+    return PostDate(value, precision, "inferred", "; ".join(evidence), earliest, latest)
+
+
+def _pinned_years(pairs: list[Expression]) -> set[int]:
+    """The years in which every pair falls on its weekday (a pair with a year, in it)."""
+    candidates = None
+    for pair in pairs:
+        fits = set()
+        for year in ([pair.year] if pair.year else range(EARLIEST_YEAR, LATEST_YEAR + 1)):
+            try:
+                if dt.date(year, pair.month, pair.day).weekday() == pair.weekday:
+                    fits.add(year)
+            except ValueError:
+                continue
+        candidates = fits if candidates is None else candidates & fits
+    return candidates or set()
+
+
+def _window_after(relative: Expression, day: dt.date) -> Optional[tuple[dt.date, dt.date]]:
+    """When a text was written, given that ``relative`` refers to ``day``."""
+    one = dt.timedelta(days=1)
+    if relative.relation == "yesterday":
+        return day + one, day + one
+    if relative.relation == "today":
+        return day, day
+    if relative.relation == "tomorrow":
+        return day - one, day - one
+    if relative.relation == "last":
+        return day + one, day + 7 * one
+    if relative.relation in ("next", "this"):
+        return day - 7 * one, day - one
+    return None
+
+
+# -- resolving --------------------------------------------------------------------------
+
+
+@dataclass
+class Resolved:
+    value: Optional[str]
+    precision: Optional[str]
+    resolution: str  # explicit, anchored, unresolved
+
+
+def resolve(expression: Expression, post_date: Optional[PostDate]) -> Resolved:
+    """The calendar date an expression means, against the post's date where needed."""
+    try:
+        return _resolve(expression, post_date)
+    except (ValueError, OverflowError):
+        return Resolved(None, None, "unresolved")
+
+
+def _resolve(e: Expression, post: Optional[PostDate]) -> Resolved:
+    unresolved = Resolved(None, None, "unresolved")
+    if e.kind in ("dmy", "mdy", "numeric", "iso"):
+        if e.year is not None:
+            day = dt.date(e.year, e.month, e.day)
+            return Resolved(day.isoformat(), "day", "explicit")
+        if post is None:
+            return unresolved
+        day = _nearest(e.month, e.day, post, e.weekday)
+        return Resolved(day.isoformat(), "day", "anchored") if day else unresolved
+    if e.kind in ("my", "my2"):
+        return Resolved(f"{e.year:04d}-{e.month:02d}", "month", "explicit")
+    if e.kind == "year":
+        return Resolved(f"{e.year:04d}", "year", "explicit")
+    if post is None:
+        return unresolved
+    anchor = post.anchor
+    if e.kind == "month":
+        year = _month_year(e, post)
+        return Resolved(f"{year:04d}-{e.month:02d}", "month", "anchored") if year else unresolved
+    # relative
+    if e.unit == "year":
+        offset = {"last": -1, "next": 1, "this": 0}[e.relation]
+        return Resolved(f"{anchor.year + offset:04d}", "year", "anchored")
+    if e.unit == "month":
+        if post.precision == "year":
+            return unresolved
+        month = anchor + relativedelta(months={"last": -1, "next": 1, "this": 0}[e.relation])
+        return Resolved(f"{month:%Y-%m}", "month", "anchored")
+    if post.precision != "day":
+        return unresolved
+    day = post.earliest
+    if e.relation in ("yesterday", "today", "tomorrow"):
+        day += dt.timedelta(days={"yesterday": -1, "today": 0, "tomorrow": 1}[e.relation])
+    elif e.relation == "last":
+        day += relativedelta(days=-1, weekday=rd_weekday(e.weekday)(-1))
+    elif e.relation == "next":
+        day += relativedelta(days=+1, weekday=rd_weekday(e.weekday)(+1))
+    else:  # this Friday: the coming one, or the post's own day
+        day += relativedelta(weekday=rd_weekday(e.weekday)(+1))
+    return Resolved(day.isoformat(), "day", "anchored")
+
+
+def _nearest(month: int, day: int, post: PostDate, weekday: Optional[int]) -> Optional[dt.date]:
+    """The date with this day and month nearest the post, preferring one on ``weekday``."""
+    if post.precision == "year" and weekday is None:
+        year = post.earliest.year
+        try:
+            return dt.date(year, month, day)
+        except ValueError:
+            return None
+    anchor = post.anchor
+    options = []
+    for year in (anchor.year - 1, anchor.year, anchor.year + 1):
+        try:
+            options.append(dt.date(year, month, day))
+        except ValueError:
+            continue
+    if weekday is not None:
+        fitting = [d for d in options if d.weekday() == weekday]
+        if not fitting:
+            return None  # the weekday contradicts every nearby year: no date beats a wrong one
+        options = fitting
+    return min(options, key=lambda d: abs(d - anchor)) if options else None
+
+
+_FUTURE = re.compile(r"\b(?:will|shall|going to|expected to|due to|plans? to|planned|scheduled|to be|'ll|\u2019ll)\b",
+                     re.I)
+_PAST = re.compile(r"\b(?:was|were|had|did|ago|said|told|went|came|made|took|gave|wrote|began|spoke|thought"
+                   r"|knew|saw|got|became|left|felt|brought|held|met|sent|won|lost|\w{3,}ed)\b", re.I)
+
+
+def _tense(before: str, after: str) -> Optional[str]:
+    """Whether a sentence speaks of the future or the past where a date stands in it.
+
+    The verb nearest before the date tells ("it's been delayed but it will go in
+    January"), else the first after it ("in October, the Secretary said...").
+    """
+    markers = sorted([(m.start(), "future") for m in _FUTURE.finditer(before)]
+                     + [(m.start(), "past") for m in _PAST.finditer(before) if not _FUTURE.match(before, m.start())])
+    if markers:
+        return markers[-1][1]
+    future, past = _FUTURE.search(after), _PAST.search(after)
+    if future and (not past or future.start() <= past.start()):
+        return "future"
+    return "past" if past else None
+
+
+def _month_year(e: Expression, post: PostDate) -> Optional[int]:
+    anchor = post.anchor
+    if e.unit == "year":
+        return anchor.year + {"last": -1, "next": 1, "this": 0}[e.relation]
+    if e.relation in ("since", "last", "after"):
+        return anchor.year if e.month <= anchor.month else anchor.year - 1
+    if e.relation == "next":  # "next April", said in March, is the April after this one
+        return anchor.year + 1
+    if e.relation in ("until", "till", "til", "by", "before"):
+        return anchor.year if e.month >= anchor.month else anchor.year + 1
+    if post.precision == "year":
+        return anchor.year
+    tense = _tense(*e.sentence)
+    if tense == "past":
+        return anchor.year if e.month <= anchor.month else anchor.year - 1
+    if tense == "future":
+        return anchor.year if e.month >= anchor.month else anchor.year + 1
+    # in May, during June, from April, with nothing to tell: the nearest such month
+    before = anchor.year if e.month <= anchor.month else anchor.year - 1
+    after = anchor.year if e.month >= anchor.month else anchor.year + 1
+    distance_before = (anchor.year - before) * 12 + anchor.month - e.month
+    distance_after = (after - anchor.year) * 12 + e.month - anchor.month
+    return before if distance_before < distance_after else after
+
+
+@dataclass
+class Mention:
+    """A date written in a post body or comment, resolved."""
+
+    comment_path: Optional[str]  # None for the post body
+    text: str
+    start: int
+    end: int
+    value: Optional[str]
+    precision: Optional[str]
+    resolution: str
+
+
+def date_mentions(text: str, post_date: Optional[PostDate], comment_path: Optional[str] = None) -> list[Mention]:
+    """Every date in ``text``, resolved against the post's date."""
+    out = []
+    for expression in find_mentions(text):
+        resolved = resolve(expression, post_date)
+        out.append(Mention(comment_path, expression.text, expression.start, expression.end,
+                           resolved.value, resolved.precision, resolved.resolution))
+    return out
+
+
+def weekday_name(day: dt.date) -> str:
+    return WEEKDAYS[day.weekday()].capitalize()
