@@ -12,7 +12,9 @@ DB := data/blog.db
 RAW := raw
 RAW_FILES := $(shell find $(RAW) -type f ! -name '.*' 2>/dev/null)
 
-.PHONY: all test check clean
+PORT ?= 8001
+
+.PHONY: all test check serve browser screenshots clean
 all: $(DB)
 
 # A failed or interrupted load leaves the database as it was, file by file: never
@@ -30,6 +32,20 @@ $(DB): $(BIN)/pipeline schema.sql $(wildcard pipeline/*.py) $(RAW_FILES)
 
 test: $(BIN)/pipeline
 	$(BIN)/python -m pytest
+
+# Read-only, on this machine only, with a time limit on every query and no CORS.
+serve: $(DB)
+	$(BIN)/datasette serve $(DB) --metadata metadata.yml --host 127.0.0.1 --port $(PORT) \
+		--setting sql_time_limit_ms 3000 --setting truncate_cells_html 400
+
+# The headless browser the end-to-end test drives (Debian's packages; needs root).
+browser:
+	apt-get update -qq
+	apt-get install -y -qq chromium chromium-driver
+
+# Retake the README's screenshots with the end-to-end browser test.
+screenshots: $(BIN)/pipeline
+	REQUIRE_BROWSER=1 SCREENSHOTS_DIR=docs/screenshots $(BIN)/python -m pytest -q tests/test_browser.py
 
 check: $(DB)
 	$(BIN)/pipeline check --db $(DB)

@@ -2,7 +2,7 @@
 -- tables, keys, indexes and views. Applied as is, on every load; every statement is
 -- idempotent. Raise user_version whenever a table changes shape: a database built
 -- with another version is refused, with the advice to rebuild it.
-PRAGMA user_version = 2;
+PRAGMA user_version = 3;
 
 -- One row per raw file. Ids are derived from the path, so they stay the same
 -- whenever the same file is loaded again.
@@ -30,6 +30,8 @@ CREATE TABLE IF NOT EXISTS posts (
     published_precision TEXT,       -- day, month, year: no finer than the evidence
     published_source TEXT,          -- header, inferred (from the text); NULL when undated
     published_evidence TEXT,        -- why the post has that date
+    published_year INTEGER,         -- for faceting: from published, whatever its precision
+    published_month TEXT,           -- YYYY-MM, for faceting; NULL when only the year is known
     body TEXT NOT NULL,             -- the post's text, paragraphs kept
     first_line INTEGER NOT NULL,    -- the body's line span in the source
     last_line INTEGER NOT NULL,
@@ -82,6 +84,9 @@ CREATE TABLE IF NOT EXISTS dates (
     day INTEGER NOT NULL,
     weekday TEXT NOT NULL           -- Monday ... Sunday
 );
+
+-- Full-text search (posts_fts over title and body, comments_fts over body) is made
+-- by sqlite-utils after the first load and kept in step by its triggers.
 
 -- Bookkeeping of the loader: "finished" is 0 from the first row a load writes until
 -- the derived tables (dates, search) are in step again, so an interrupted load is

@@ -4,17 +4,21 @@ Every character of a raw file, apart from the layout's own scaffolding (list
 numbers, action markers, count lines, indentation and line ends), must end up in
 exactly one place: the post's date line, title or body, or one comment's body, in
 the order of the file. The thread rules hold too: a reply's parent is a top-level
-comment of the same post, and paths, depths and positions agree.
+comment of the same post, and paths, depths and positions agree. The full-text
+indexes agree with the tables they index.
 """
 from __future__ import annotations
 
 import bisect
 import itertools
 import re
+import sqlite3
 from dataclasses import dataclass
 from typing import Iterable, Optional
 
 import sqlite_utils
+
+from .finish import SEARCHED
 
 # What the layouts add to the text and the parser removes, as it stands once white
 # space is taken out: "ReplyDeleteNapo...", "18comments:", "12.What's".
@@ -149,6 +153,12 @@ def check_database(db: sqlite_utils.Database) -> list[str]:
         problems.extend(f"integrity_check: {line}" for line in integrity)
     for table, rowid, parent, _ in db.execute("PRAGMA foreign_key_check"):
         problems.append(f"foreign_key_check: {table} row {rowid} refers to a missing {parent} row")
+    for table in SEARCHED:
+        if f"{table}_fts" in db.table_names():
+            try:
+                db.execute(f"INSERT INTO {table}_fts({table}_fts, rank) VALUES ('integrity-check', 1)")
+            except sqlite3.DatabaseError as error:
+                problems.append(f"{table}_fts is out of step with {table}: {error}")
     for rule, sql in THREAD_RULES:
         ids = [row[0] for row in db.execute(sql)]
         if ids:

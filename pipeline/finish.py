@@ -7,6 +7,9 @@ import sqlite_utils
 
 from .header import WEEKDAYS
 
+# The columns full-text search covers, per table.
+SEARCHED = {"posts": ["title", "body"], "comments": ["body"]}
+
 # Every query that yields a day-precision ISO date the database refers to.
 _DATE_SOURCES = (
     "SELECT published FROM posts WHERE published_precision = 'day'",
@@ -30,9 +33,22 @@ def ensure_finished(db: sqlite_utils.Database) -> bool:
         return False
     with db.atomic():
         ensure_dates(db)
+        ensure_search(db)
         db.execute("UPDATE pipeline_state SET value = '1' WHERE key = 'finished'")
     db.execute("ANALYZE")
     return True
+
+
+def ensure_search(db: sqlite_utils.Database) -> None:
+    """Create the full-text indexes if they are missing; their triggers keep them in step.
+
+    Made after the first load, so a cold load inserts its rows without indexing
+    each one and the index is built once, in bulk.
+    """
+    existing = set(db.table_names())
+    for table, columns in SEARCHED.items():
+        if f"{table}_fts" not in existing:
+            db[table].enable_fts(columns, fts_version="FTS5", create_triggers=True, tokenize="porter")
 
 
 def ensure_dates(db: sqlite_utils.Database) -> None:

@@ -14,7 +14,7 @@ from .finish import ensure_finished, mark_unfinished
 from .model import Issue, ParsedFile, PipelineError
 from .parse import parse_bytes
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 # Ids are kept within JavaScript's safe integers, so Datasette's JSON keeps them exact.
 _ID_BITS = 53
 
@@ -137,6 +137,8 @@ def save_parsed(db: sqlite_utils.Database, parsed: ParsedFile) -> int:
                 "published_precision": post.published_precision,
                 "published_source": post.published_source,
                 "published_evidence": post.published_evidence,
+                "published_year": int(post.published[:4]) if post.published else None,
+                "published_month": post.published[:7] if post.published and len(post.published) >= 7 else None,
                 "body": post.body,
                 "first_line": post.first_line,
                 "last_line": post.last_line,

@@ -2,6 +2,7 @@ import shutil
 
 import pytest
 
+from pipeline.audit import check_database
 from pipeline.load import SchemaMismatch, load_paths, open_database, stable_id
 
 from .conftest import RAW
@@ -121,3 +122,27 @@ def test_a_database_of_another_schema_version_is_refused(tmp_path):
     old.close()
     with pytest.raises(SchemaMismatch, match="delete it"):
         open_database(path)
+
+
+def search(db, table, word):
+    return [row["rowid"] for row in db.query(f"SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH ?", [word])]
+
+
+def test_search_follows_every_load(db, archive):
+    load_paths(db, ["raw"])
+    assert len(search(db, "comments", "gallows")) == 1
+    target = archive / "000_a04ef07ac41940ba.txt"
+    target.write_text(target.read_text(encoding="utf-8").replace("gallows", "scaffold"), encoding="utf-8")
+    load_paths(db, ["raw"])
+    assert search(db, "comments", "gallows") == []
+    assert len(search(db, "comments", "scaffold")) == 1
+    assert len(search(db, "posts", "Grayling")) == 2
+    (archive / "001_1f9ec539c5090330.txt").unlink()
+    load_paths(db, ["raw"])
+    assert len(search(db, "posts", "Grayling")) == 1
+    fresh = open_database(archive.parent / "fresh.db")
+    load_paths(fresh, ["raw"])
+    for table in ("posts", "comments"):
+        for word in ("strike", "Napo", "scaffold", "probation"):
+            assert sorted(search(db, table, word)) == sorted(search(fresh, table, word))
+    assert check_database(db) == []
