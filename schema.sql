@@ -2,7 +2,7 @@
 -- tables, keys, indexes and views. Applied as is, on every load; every statement is
 -- idempotent. Raise user_version whenever a table changes shape: a database built
 -- with another version is refused, with the advice to rebuild it.
-PRAGMA user_version = 3;
+PRAGMA user_version = 4;
 
 -- One row per raw file. Ids are derived from the path, so they stay the same
 -- whenever the same file is loaded again.
@@ -11,6 +11,7 @@ CREATE TABLE IF NOT EXISTS sources (
     path TEXT NOT NULL UNIQUE,      -- as given to `pipeline load`, relative to where it ran
     sha256 TEXT NOT NULL,           -- of the raw bytes: an unchanged file is not read again
     bytes INTEGER NOT NULL,
+    mtime_ns INTEGER,               -- modification time when read: an unchanged one is not read again
     encoding TEXT NOT NULL,         -- utf-8, utf-8-sig, utf-16, cp1252, latin-1, binary
     layout TEXT NOT NULL,           -- numbered, blogger-actions, plain; none when not read
     placement TEXT,                 -- blogger-actions only: first-line or trailing

@@ -6,6 +6,7 @@ import datetime as dt
 import sqlite_utils
 
 from .header import WEEKDAYS
+from .schema import ensure_schema
 
 # The columns full-text search covers, per table.
 SEARCHED = {"posts": ["title", "body"], "comments": ["body"]}
@@ -31,10 +32,13 @@ def ensure_finished(db: sqlite_utils.Database) -> bool:
     [finished] = db.execute("SELECT value FROM pipeline_state WHERE key = 'finished'").fetchone()
     if finished == "1":
         return False
+    ensure_schema(db)  # the indexes a first load goes without (executescript: not in a transaction)
     with db.atomic():
         ensure_dates(db)
         ensure_search(db)
         db.execute("UPDATE pipeline_state SET value = '1' WHERE key = 'finished'")
+    # Statistics for the query planner, from a sample: quick however large the archive.
+    db.execute("PRAGMA analysis_limit = 1000")
     db.execute("ANALYZE")
     return True
 

@@ -1,4 +1,10 @@
-"""Stage 5: load parsed files into SQLite, one transaction per file."""
+"""Stage 5: load parsed files into SQLite, whole files at a time.
+
+Files are read and parsed on every core (``work``) and written here in batches,
+each batch one transaction holding whole files: however a load is interrupted,
+every file is in the database wholly or not at all, and the next load finishes
+the job.
+"""
 from __future__ import annotations
 
 import datetime as dt
@@ -11,16 +17,17 @@ from typing import Callable, Iterable, Iterator, Optional
 import sqlite_utils
 
 from .finish import ensure_finished, mark_unfinished
-from .model import Issue, ParsedFile, PipelineError
-from .parse import parse_bytes
+from .model import Issue, ParsedFile
+from .schema import SCHEMA_VERSION, SchemaMismatch, drop_secondary_indexes, ensure_schema
+from .work import Job, Unchanged, iter_results
 
-SCHEMA_VERSION = 3
 # Ids are kept within JavaScript's safe integers, so Datasette's JSON keeps them exact.
 _ID_BITS = 53
-
-
-class SchemaMismatch(PipelineError):
-    pass
+# A batch is written when it holds this many files or this many bytes of text.
+BATCH_FILES = 500
+BATCH_BYTES = 32 * 1024 * 1024
+# Tables in the order their rows are inserted (parents before children).
+TABLES = ("sources", "posts", "comments", "date_mentions", "parse_issues")
 
 
 @dataclass
@@ -41,15 +48,6 @@ class LoadReport:
     warnings: int = 0
 
 
-def schema_path() -> Path:
-    """The project's schema.sql: beside the package in a checkout, inside it in a wheel."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "schema.sql", here.parent / "schema.sql"):
-        if candidate.exists():
-            return candidate
-    raise PipelineError("schema.sql not found: reinstall the project")
-
-
 def open_database(path: str | os.PathLike) -> sqlite_utils.Database:
     """Open (creating if need be) the database at ``path`` and apply the schema."""
     Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -62,8 +60,11 @@ def open_database(path: str | os.PathLike) -> sqlite_utils.Database:
             f"delete it (or run `make clean`) and load again"
         )
     db.enable_wal()
+    # In WAL mode, NORMAL keeps the database consistent through a crash; a load cut
+    # short by a power failure loses at most its last batches, which the next redoes.
+    db.execute("PRAGMA synchronous = NORMAL")
     db.execute("PRAGMA foreign_keys = ON")
-    db.executescript(schema_path().read_text())
+    ensure_schema(db)
     return db
 
 
@@ -102,104 +103,108 @@ def iter_source_files(paths: Iterable[str | os.PathLike]) -> Iterator[str]:
             yield display_path(path)
 
 
-def save_parsed(db: sqlite_utils.Database, parsed: ParsedFile) -> int:
-    """Replace every row of one source with what it parsed to; returns the source id.
-
-    Runs in one transaction: a file is either wholly in the database or not at all.
-    """
+def rows_of(parsed: ParsedFile) -> dict[str, list[dict]]:
+    """The rows one parsed file becomes, table by table."""
     source_id = stable_id(parsed.path)
-    post = parsed.post
-    now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     ids = {c.path: stable_id(parsed.path, c.path) for c in parsed.comments}
+    post = parsed.post
+    rows: dict[str, list[dict]] = {table: [] for table in TABLES}
+    rows["sources"].append({
+        "id": source_id,
+        "path": parsed.path,
+        "sha256": parsed.sha256,
+        "bytes": parsed.bytes,
+        "mtime_ns": parsed.mtime_ns,
+        "encoding": parsed.encoding,
+        "layout": parsed.layout,
+        "placement": parsed.placement,
+        "layout_note": parsed.layout_note,
+        "lines": parsed.line_count,
+        "text": parsed.text,
+        "loaded_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+    })
+    if post is not None:
+        rows["posts"].append({
+            "id": source_id,
+            "source_id": source_id,
+            "title": post.title,
+            "date_line": post.date_line,
+            "published": post.published,
+            "published_precision": post.published_precision,
+            "published_source": post.published_source,
+            "published_evidence": post.published_evidence,
+            "published_year": int(post.published[:4]) if post.published else None,
+            "published_month": post.published[:7] if post.published and len(post.published) >= 7 else None,
+            "body": post.body,
+            "first_line": post.first_line,
+            "last_line": post.last_line,
+            "comment_count": len(parsed.comments),
+        })
+    rows["comments"] = [
+        {
+            "id": ids[c.path],
+            "post_id": source_id,
+            "parent_id": ids[c.parent_path] if c.parent_path else None,
+            "path": c.path,
+            "depth": c.depth,
+            "position": c.position,
+            "seq": c.seq,
+            "body": c.body,
+            "first_line": c.first_line,
+            "last_line": c.last_line,
+        }
+        for c in parsed.comments
+    ]
+    rows["date_mentions"] = [
+        {
+            "id": stable_id(parsed.path, "mention", m.comment_path or "", str(m.start)),
+            "post_id": source_id,
+            "comment_id": ids[m.comment_path] if m.comment_path else None,
+            "text": m.text,
+            "start": m.start,
+            "end": m.end,
+            "value": m.value,
+            "precision": m.precision,
+            "resolution": m.resolution,
+        }
+        for m in parsed.mentions
+    ]
+    rows["parse_issues"] = [
+        {
+            "id": stable_id(parsed.path, "issue", str(number)),
+            "source_id": source_id,
+            "line": issue.line,
+            "kind": issue.kind,
+            "severity": issue.severity,
+            "message": issue.message,
+        }
+        for number, issue in enumerate(parsed.issues)
+    ]
+    return rows
+
+
+def save_batch(db: sqlite_utils.Database, batch: list[ParsedFile], replace: bool = True) -> None:
+    """Write whole files in one transaction, replacing any rows they had.
+
+    ``replace=False`` skips looking for old rows: for files the database never had.
+    """
+    rows: dict[str, list[dict]] = {table: [] for table in TABLES}
+    for parsed in batch:
+        for table, table_rows in rows_of(parsed).items():
+            rows[table].extend(table_rows)
     with db.atomic():
         mark_unfinished(db)
-        db.execute("DELETE FROM sources WHERE path = ? OR id = ?", [parsed.path, source_id])
-        db["sources"].insert({
-            "id": source_id,
-            "path": parsed.path,
-            "sha256": parsed.sha256,
-            "bytes": parsed.bytes,
-            "encoding": parsed.encoding,
-            "layout": parsed.layout,
-            "placement": parsed.placement,
-            "layout_note": parsed.layout_note,
-            "lines": parsed.line_count,
-            "text": parsed.text,
-            "loaded_at": now,
-        })
-        if post is not None:
-            db["posts"].insert({
-                "id": source_id,
-                "source_id": source_id,
-                "title": post.title,
-                "date_line": post.date_line,
-                "published": post.published,
-                "published_precision": post.published_precision,
-                "published_source": post.published_source,
-                "published_evidence": post.published_evidence,
-                "published_year": int(post.published[:4]) if post.published else None,
-                "published_month": post.published[:7] if post.published and len(post.published) >= 7 else None,
-                "body": post.body,
-                "first_line": post.first_line,
-                "last_line": post.last_line,
-                "comment_count": len(parsed.comments),
-            })
-        db["comments"].insert_all(
-            (
-                {
-                    "id": ids[c.path],
-                    "post_id": source_id,
-                    "parent_id": ids[c.parent_path] if c.parent_path else None,
-                    "path": c.path,
-                    "depth": c.depth,
-                    "position": c.position,
-                    "seq": c.seq,
-                    "body": c.body,
-                    "first_line": c.first_line,
-                    "last_line": c.last_line,
-                }
-                for c in parsed.comments
-            ),
-            batch_size=1000,
-        )
-        db["date_mentions"].insert_all(
-            (
-                {
-                    "id": stable_id(parsed.path, "mention", m.comment_path or "", str(m.start)),
-                    "post_id": source_id,
-                    "comment_id": ids[m.comment_path] if m.comment_path else None,
-                    "text": m.text,
-                    "start": m.start,
-                    "end": m.end,
-                    "value": m.value,
-                    "precision": m.precision,
-                    "resolution": m.resolution,
-                }
-                for m in parsed.mentions
-            ),
-            batch_size=1000,
-        )
-        db["parse_issues"].insert_all(
-            {
-                "id": stable_id(parsed.path, "issue", str(number)),
-                "source_id": source_id,
-                "line": issue.line,
-                "kind": issue.kind,
-                "severity": issue.severity,
-                "message": issue.message,
-            }
-            for number, issue in enumerate(parsed.issues)
-        )
-    return source_id
+        if replace:
+            db.conn.executemany("DELETE FROM sources WHERE id = ?", [(row["id"],) for row in rows["sources"]])
+        for table in TABLES:
+            if rows[table]:
+                db[table].insert_all(rows[table], batch_size=len(rows[table]))
 
 
-def read_failure(path: str, error: OSError) -> ParsedFile:
-    """A file that could not be read at all, as a parse result to record."""
-    reason = error.strerror or str(error)
-    parsed = parse_bytes(path, b"")
-    parsed.issues = [Issue(1, "unreadable", f"cannot read file: {reason}", "error")]
-    parsed.encoding = "unknown"
-    return parsed
+def save_parsed(db: sqlite_utils.Database, parsed: ParsedFile) -> int:
+    """Write one file's rows in one transaction; returns its source id."""
+    save_batch(db, [parsed])
+    return stable_id(parsed.path)
 
 
 def load_paths(
@@ -209,38 +214,78 @@ def load_paths(
     keep_missing: bool = False,
     on_file: Optional[Callable[[FileResult], None]] = None,
     files: Optional[list[str]] = None,
+    workers: Optional[int] = None,
 ) -> LoadReport:
     """Load every file under ``paths``, skipping those whose content is unchanged.
 
-    Rows of files that are gone from a folder being loaded are removed unless
-    ``keep_missing``. ``on_file`` is called after each file, for progress and
-    reporting. The finishing work (dates, statistics) runs once at the end.
+    A file whose size and modification time are those recorded is not read; one
+    that was touched but not changed is read and hashed, not parsed. Rows of files
+    that are gone from a folder being loaded are removed unless ``keep_missing``.
+    ``on_file`` is called after each file, for progress and reporting. The finishing
+    work (indexes, dates, search, statistics) runs once at the end.
     """
     paths = list(paths)
     files = files if files is not None else list(iter_source_files(paths))
-    known = {row["path"]: row["sha256"] for row in db.query("SELECT path, sha256 FROM sources")}
+    known = {row["path"]: row for row in db.query("SELECT id, path, sha256, bytes, mtime_ns FROM sources")}
     report = LoadReport()
-    for path in files:
+    if not known and files:
+        drop_secondary_indexes(db)  # made again, in bulk, by ensure_finished
+
+    def stat_unchanged(path: str) -> bool:
+        row = known.get(path)
+        if row is None:
+            return False
         try:
-            data = Path(path).read_bytes()
-        except OSError as error:
-            parsed = read_failure(path, error)
+            stat = os.stat(path)
+        except OSError:
+            return False
+        return stat.st_size == row["bytes"] and stat.st_mtime_ns == row["mtime_ns"]
+
+    jobs = []
+    for path in files:
+        if stat_unchanged(path):
+            report.unchanged += 1
+            if on_file:
+                on_file(FileResult(path, "unchanged"))
         else:
-            if known.get(path) == hashlib.sha256(data).hexdigest():
-                report.unchanged += 1
-                if on_file:
-                    on_file(FileResult(path, "unchanged"))
-                continue
-            parsed = parse_bytes(path, data)
-        save_parsed(db, parsed)
-        result = FileResult(path, "failed" if parsed.failed else "loaded", parsed.issues)
-        if parsed.failed:
-            report.failed.append(result)
-        else:
-            report.loaded += 1
-        report.warnings += sum(1 for issue in parsed.issues if issue.severity != "error")
-        if on_file:
-            on_file(result)
+            jobs.append(Job(path, known[path]["sha256"] if path in known else None))
+
+    batch: list[ParsedFile] = []
+    batch_bytes = 0
+    touched: list[Unchanged] = []
+
+    def flush() -> None:
+        nonlocal batch, batch_bytes
+        if batch:
+            save_batch(db, batch, replace=any(parsed.path in known for parsed in batch))
+        for parsed in batch:
+            result = FileResult(parsed.path, "failed" if parsed.failed else "loaded", parsed.issues)
+            if parsed.failed:
+                report.failed.append(result)
+            else:
+                report.loaded += 1
+            report.warnings += sum(1 for issue in parsed.issues if issue.severity != "error")
+            if on_file:
+                on_file(result)
+        batch, batch_bytes = [], 0
+
+    for result in iter_results(jobs, workers):
+        if isinstance(result, Unchanged):
+            touched.append(result)
+            report.unchanged += 1
+            if on_file:
+                on_file(FileResult(result.path, "unchanged"))
+            continue
+        batch.append(result)
+        batch_bytes += len(result.text)
+        if len(batch) >= BATCH_FILES or batch_bytes >= BATCH_BYTES:
+            flush()
+    flush()
+    if touched:
+        # Remember the new modification times, so the next load need not read them.
+        with db.atomic():
+            db.conn.executemany("UPDATE sources SET mtime_ns = ? WHERE id = ?",
+                                [(t.mtime_ns, known[t.path]["id"]) for t in touched])
     if not keep_missing:
         report.removed = remove_missing(db, paths, set(files))
     ensure_finished(db)

@@ -132,6 +132,7 @@ class ParsedFile:
     comments: list[Comment]
     issues: list[Issue]
     mentions: list = field(default_factory=list)  # dates.Mention, in the body then each comment
+    mtime_ns: Optional[int] = None  # of the file when it was read
 
     @property
     def failed(self) -> bool:

@@ -1,0 +1,87 @@
+"""Reading and parsing files on every core, in order, a bounded number at a time.
+
+``parse_bytes`` is a pure function of a file's path and bytes, so the work is
+spread over processes here, and could as well be spread over machines. The main
+process only writes: results come back in file order, and no more than a few
+chunks are ever in flight, so memory does not grow with the archive.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from collections import deque
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import Iterable, Iterator, Optional, Union
+
+from .model import Issue, ParsedFile
+from .parse import NOT_READ, parse_bytes
+
+# Files per task sent to a worker, and tasks in flight per worker.
+CHUNK = 32
+IN_FLIGHT = 3
+# Below this many files, starting processes costs more than it saves.
+PARALLEL_FROM = 200
+
+
+@dataclass(frozen=True)
+class Job:
+    path: str
+    known_sha256: Optional[str] = None  # of the copy already loaded, if any
+
+
+@dataclass(frozen=True)
+class Unchanged:
+    """A file whose bytes are those already loaded (only its modification time moved)."""
+
+    path: str
+    mtime_ns: int
+
+
+Result = Union[ParsedFile, Unchanged]
+
+
+def read_and_parse(job: Job) -> Result:
+    """Read one file and parse it, unless its content is the one already loaded."""
+    try:
+        with open(job.path, "rb") as f:
+            data = f.read()
+            mtime_ns = os.fstat(f.fileno()).st_mtime_ns
+    except OSError as error:
+        return unreadable(job.path, error)
+    if job.known_sha256 and hashlib.sha256(data).hexdigest() == job.known_sha256:
+        return Unchanged(job.path, mtime_ns)
+    parsed = parse_bytes(job.path, data)
+    parsed.mtime_ns = mtime_ns
+    return parsed
+
+
+def unreadable(path: str, error: OSError) -> ParsedFile:
+    """A file that could not be read at all, as a result to record."""
+    return ParsedFile(
+        path=path, sha256="", bytes=0, encoding="unknown", layout=NOT_READ, placement=None, layout_note=None,
+        text="", line_count=0, post=None, comments=[],
+        issues=[Issue(1, "unreadable", f"cannot read file: {error.strerror or error}", "error")],
+    )
+
+
+def _read_and_parse_chunk(jobs: list[Job]) -> list[Result]:
+    return [read_and_parse(job) for job in jobs]
+
+
+def iter_results(jobs: Iterable[Job], workers: Optional[int] = None) -> Iterator[Result]:
+    """Each job's result, in order; parsed in ``workers`` processes (default: every core)."""
+    jobs = list(jobs)
+    workers = workers or os.cpu_count() or 1
+    if workers < 2 or len(jobs) < PARALLEL_FROM:
+        yield from map(read_and_parse, jobs)
+        return
+    chunks = (jobs[i:i + CHUNK] for i in range(0, len(jobs), CHUNK))
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        pending: deque = deque()
+        for chunk in chunks:
+            pending.append(pool.submit(_read_and_parse_chunk, chunk))
+            if len(pending) >= workers * IN_FLIGHT:
+                yield from pending.popleft().result()
+        while pending:
+            yield from pending.popleft().result()

@@ -1,0 +1,55 @@
+"""Parsing on several cores gives the same database as parsing on one, and a
+synthetic archive loads exactly as the generator made it."""
+import sqlite3
+
+import pytest
+
+from pipeline.load import load_paths, open_database
+from pipeline.synth import ArchiveShape, expected_comments, sentences_from, write_archive
+
+from .conftest import RAW, norm
+
+FILES = 260  # above work.PARALLEL_FROM, so that the pool is used
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory):
+    root = tmp_path_factory.mktemp("parallel")
+    stock = sentences_from(p.read_text(encoding="utf-8") for p in sorted(RAW.glob("*.txt")))
+    manifest = write_archive(root / "raw", stock, ArchiveShape(files=FILES, top_level=(0, 12)), seed=11)
+    return root, manifest
+
+
+def dump(path):
+    con = sqlite3.connect(path)
+    out = {t: sorted(con.execute(f"SELECT * FROM {t}").fetchall(), key=repr)
+           for t in ("posts", "comments", "date_mentions", "parse_issues", "dates")}
+    out["sources"] = sorted(con.execute("SELECT id, path, sha256, layout, text FROM sources").fetchall())
+    con.close()
+    return out
+
+
+def test_parallel_equals_serial_and_matches_the_generator(archive, monkeypatch):
+    root, manifest = archive
+    monkeypatch.chdir(root)
+    serial, parallel = open_database("serial.db"), open_database("parallel.db")
+    report = load_paths(parallel, ["raw"], workers=2)
+    load_paths(serial, ["raw"], workers=1)
+    assert report.loaded + len(report.failed) == FILES
+    assert dump("serial.db") == dump("parallel.db")
+
+    for name, post in manifest.items():
+        path = f"raw/{name}"
+        rows = list(parallel.query(
+            "SELECT p.title, p.published, p.body FROM posts p JOIN sources s ON s.id = p.source_id WHERE s.path = ?",
+            [path]))
+        if post is None:
+            assert rows == []
+            continue
+        [row] = rows
+        assert (row["title"], row["published"]) == (post.title, post.date.isoformat())
+        assert norm(row["body"]) == norm(" ".join(post.body))
+        got = [(r["path"], r["parent"], norm(r["body"])) for r in parallel.query(
+            """SELECT c.path, p.path AS parent, c.body FROM comments c JOIN sources s ON s.id = c.post_id
+               LEFT JOIN comments p ON p.id = c.parent_id WHERE s.path = ? ORDER BY c.seq""", [path])]
+        assert got == expected_comments(post)
