@@ -12,14 +12,15 @@ does not give comes from the post's date, or the mention stays unresolved. Times
 """
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import itertools
 import re
 from dataclasses import dataclass, field
 from typing import Iterable, Optional
 
 from dateutil.relativedelta import relativedelta, weekday as rd_weekday
 
-from .header import WEEKDAYS
 
 MONTH_NUMBERS = {
     "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4, "april": 4,
@@ -90,7 +91,7 @@ _RANK = {"iso": 0, "numeric": 0, "dmy": 0, "mdy": 0, "my": 1, "my2": 1, "year": 
 _YEAR_FOLLOWED_BY_NOUN = re.compile(rf"{_SP}(?!and\b|to\b|when\b|the\b|as\b|but\b|or\b|with\b|at\b|for\b|on\b"
                                     rf"|in\b|onwards\b|until\b|till\b|after\b|before\b|we\b|it\b|was\b|is\b)[a-z]")
 # "in the service today" means nowadays, not a calendar day.
-_TODAY_AS_NOWADAYS = re.compile(r"\b(?:in|of)\s+(?:the\s+)?\w+\s+$", re.I)
+_TODAY_AS_NOWADAYS = re.compile(rf"\b(?:in|of){_SP}(?:the{_SP})?\w+{_SP}$", re.I)
 # "in November of the same year": the year is another date's, not the post's.
 _OTHER_YEAR = re.compile(rf"{_SP}of{_SP}(?:the{_SP}(?:same|following|previous)|that){_SP}year", re.I)
 # "12-14 May", "31st March-1st April": the first day of a range takes the second's month.
@@ -116,49 +117,89 @@ class Expression:
     sentence: tuple[str, str] = ("", "")  # its sentence before and after it, for the tense
 
 
-# Every date expression holds a digit, a capitalised month name or a relative word,
-# and starts at one of them or a few words before. The patterns are tried only at
-# those places, which is what makes finding dates fast: most of a text holds none.
-_DIGIT_RUN = re.compile(r"[0-9]+")
-_CAPITAL_MONTH = re.compile(r"(?:J(?:an|u[nl])|Feb|Ma[ry]|A(?:pr|ug)|Sep|Oct|Nov|Dec)")
-_MONTH_NEAR = re.compile(_MONTH, re.I)
-_WORD_START = re.compile(r"(?<![\w'\u2019])[A-Za-z]")
-_RELATIVE_WORDS = ("yesterday", "today", "tomorrow", "last", "next", "this")
-_LOOK_BACK = 25  # a lead word or weekday stands this close before the digit or month
-_LOOK_AROUND = 16  # a month name stands this close to a day
+# Every date expression holds a month's name, a number or a relative word, and
+# starts at it or a few words before. The patterns are tried only at those places,
+# each only where it could match: most of a text holds no date. The places are found
+# with scans that the regular expression engine (or str.find) runs at C speed: for
+# capitalised month and weekday names, for runs of digits, and for a few words;
+# a month in lower case counts only beside a day's number ("11th march").
+_CAPITAL_MONTH = re.compile(r"J(?:an|u[nl])|Feb|Ma[ry]|A(?:pr|ug)|Sep|Oct|Nov|Dec")
+_CAPITAL_WEEKDAY = re.compile(r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day")
+_DIGITS = re.compile(r"\d+")
+_MONTH_WORD = re.compile(r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+                         r"|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)(?![a-z])", re.I)
+_MONTH_AFTER_DAY = re.compile(rf"(?:st|nd|rd|th)?{_SP}(?:of{_SP})?(?={_MONTH_WORD.pattern})", re.I)
+_MONTH_BEFORE_DAY = re.compile(rf"(?<![a-z]){_MONTH_WORD.pattern}{_SP}$", re.I)
+_RELATIVE_BEFORE = re.compile(rf"(?<![a-z])(?:last|next|this){_SP}$", re.I)
+_RELATIVE_DAYS = ("yesterday", "Yesterday", "today", "Today", "tomorrow", "Tomorrow")
+_RELATIVE_UNITS = ("month", "year")
+_WORD_START = re.compile(r"(?<![\w'\u2019])\w")
+_LOOK_BACK = 25  # a day, weekday or lead word stands this close before a month or year
+
+_AT_MONTH = ("dmy", "mdy", "my", "my2", "month")
+_AT_YEAR = ("year",)
+_AT_NUMERIC = ("numeric", "iso")
+_AT_RELATIVE = ("relative",)
 
 
-def _starts(text: str) -> list[int]:
-    """The places where a date expression may start, in order."""
-    starts: set[int] = set()
+def _starts(text: str) -> dict[int, set[str]]:
+    """The places where a date expression may start, and the kinds to try there."""
+    starts: dict[int, set[str]] = {}
 
-    def with_words_before(point: int) -> None:
-        starts.add(point)
-        starts.update(m.start() for m in _WORD_START.finditer(text, max(0, point - _LOOK_BACK), point))
+    def at(point: int, kinds: tuple[str, ...]) -> None:
+        starts.setdefault(point, set()).update(kinds)
 
-    for run in _DIGIT_RUN.finditer(text):
-        p, q = run.start(), run.end()
-        digits = run[0]
-        year_like = len(digits) == 4 and digits[:2] in ("19", "20")
-        numeric = text[q:q + 1] in ("/", ".", "-") and text[q + 1:q + 2].isdigit()
-        if year_like or numeric or _MONTH_NEAR.search(text, max(0, p - _LOOK_AROUND), q + _LOOK_AROUND):
-            with_words_before(p)
+    def with_words_before(point: int, kinds: tuple[str, ...]) -> None:
+        at(point, kinds)
+        for word in _WORD_START.finditer(text, max(0, point - _LOOK_BACK), point):
+            at(word.start(), kinds)
+
+    def relative_before(point: int) -> None:
+        before = _RELATIVE_BEFORE.search(text, max(0, point - 8), point)
+        if before:
+            at(before.start(), _AT_RELATIVE)
+
     for month in _CAPITAL_MONTH.finditer(text):
-        with_words_before(month.start())
-    for word in _RELATIVE_WORDS:
-        for needle in (word, word.capitalize()):
-            i = text.find(needle)
-            while i >= 0:
-                starts.add(i)
-                i = text.find(needle, i + 1)
-    return sorted(starts)
+        i = month.start()
+        if (i == 0 or not text[i - 1].isalpha()) and _MONTH_WORD.match(text, i):
+            with_words_before(i, _AT_MONTH)
+    for run in _DIGITS.finditer(text):
+        first, end = run.span()
+        after_separator = first > 0 and text[first - 1] in "/.-"
+        if end - first == 4 and text[first:first + 2] in ("19", "20") and not after_separator:
+            with_words_before(first, _AT_YEAR)
+        if text[end:end + 1] in ("/", ".", "-") and text[end + 1:end + 2].isdigit() and not after_separator:
+            at(first, _AT_NUMERIC)
+        if end - first <= 2:
+            after = _MONTH_AFTER_DAY.match(text, end)
+            if after:
+                with_words_before(after.end(), _AT_MONTH)
+            before = _MONTH_BEFORE_DAY.search(text, max(0, first - 14), first)
+            if before:
+                with_words_before(before.start(), _AT_MONTH)
+    for weekday in _CAPITAL_WEEKDAY.finditer(text):
+        relative_before(weekday.start())
+    for word in _RELATIVE_DAYS:
+        i = text.find(word)
+        while i >= 0:
+            if i == 0 or not text[i - 1].isalpha():
+                at(i, _AT_RELATIVE)
+            i = text.find(word, i + len(word))
+    for unit in _RELATIVE_UNITS:
+        i = text.find(unit)
+        while i >= 0:
+            relative_before(i)
+            i = text.find(unit, i + len(unit))
+    return starts
 
 
 def find_mentions(text: str) -> list[Expression]:
     """Every date expression in ``text``, in order, none overlapping another."""
     found: list[Expression] = []
-    for start in _starts(text):
+    for start, kinds in sorted(_starts(text).items()):
         for kind, pattern in _PATTERNS:
+            if kind not in kinds:
+                continue
             match = pattern.match(text, start)
             if match:
                 expression = _read(kind, match, text)
@@ -554,5 +595,19 @@ def date_mentions(text: str, post_date: Optional[PostDate], comment_path: Option
     return out
 
 
-def weekday_name(day: dt.date) -> str:
-    return WEEKDAYS[day.weekday()].capitalize()
+def page_mentions(texts: list[tuple[Optional[str], str]], post_date: Optional[PostDate]) -> list[Mention]:
+    """Every date in a page's texts, given as (comment path or None, text) pairs.
+
+    The texts are searched as one, joined by blank lines that no date expression
+    crosses, which is much faster than one by one; offsets are each text's own.
+    """
+    joined = "\n\n".join(text for _, text in texts)
+    starts = list(itertools.accumulate((len(text) + 2 for _, text in texts[:-1]), initial=0))
+    out = []
+    for expression in find_mentions(joined):
+        k = bisect.bisect_right(starts, expression.start) - 1
+        path, offset = texts[k][0], starts[k]
+        resolved = resolve(expression, post_date)
+        out.append(Mention(path, expression.text, expression.start - offset, expression.end - offset,
+                           resolved.value, resolved.precision, resolved.resolution))
+    return out

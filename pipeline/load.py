@@ -7,8 +7,6 @@ the job.
 """
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,17 +15,14 @@ from typing import Callable, Iterable, Iterator, Optional
 import sqlite_utils
 
 from .finish import ensure_finished, mark_unfinished
-from .model import Issue, ParsedFile
+from .model import Issue
+from .rows import INSERTS, TABLES, FileRows, stable_id
 from .schema import SCHEMA_VERSION, SchemaMismatch, drop_secondary_indexes, ensure_schema
 from .work import Job, Unchanged, iter_results
 
-# Ids are kept within JavaScript's safe integers, so Datasette's JSON keeps them exact.
-_ID_BITS = 53
 # A batch is written when it holds this many files or this many bytes of text.
 BATCH_FILES = 500
 BATCH_BYTES = 32 * 1024 * 1024
-# Tables in the order their rows are inserted (parents before children).
-TABLES = ("sources", "posts", "comments", "date_mentions", "parse_issues")
 
 
 @dataclass
@@ -68,16 +63,6 @@ def open_database(path: str | os.PathLike) -> sqlite_utils.Database:
     return db
 
 
-def stable_id(*parts: str) -> int:
-    """An integer id derived from the parts, the same on every load.
-
-    Every row's id is derived from its file's path and its place in the file, so
-    loading a file again, or other files besides, never changes an id.
-    """
-    digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).digest()
-    return int.from_bytes(digest[:8], "big") & ((1 << _ID_BITS) - 1)
-
-
 def display_path(path: str | os.PathLike) -> str:
     """The path as stored: relative to the working directory when under it."""
     absolute = os.path.abspath(path)
@@ -103,108 +88,21 @@ def iter_source_files(paths: Iterable[str | os.PathLike]) -> Iterator[str]:
             yield display_path(path)
 
 
-def rows_of(parsed: ParsedFile) -> dict[str, list[dict]]:
-    """The rows one parsed file becomes, table by table."""
-    source_id = stable_id(parsed.path)
-    ids = {c.path: stable_id(parsed.path, c.path) for c in parsed.comments}
-    post = parsed.post
-    rows: dict[str, list[dict]] = {table: [] for table in TABLES}
-    rows["sources"].append({
-        "id": source_id,
-        "path": parsed.path,
-        "sha256": parsed.sha256,
-        "bytes": parsed.bytes,
-        "mtime_ns": parsed.mtime_ns,
-        "encoding": parsed.encoding,
-        "layout": parsed.layout,
-        "placement": parsed.placement,
-        "layout_note": parsed.layout_note,
-        "lines": parsed.line_count,
-        "text": parsed.text,
-        "loaded_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-    })
-    if post is not None:
-        rows["posts"].append({
-            "id": source_id,
-            "source_id": source_id,
-            "title": post.title,
-            "date_line": post.date_line,
-            "published": post.published,
-            "published_precision": post.published_precision,
-            "published_source": post.published_source,
-            "published_evidence": post.published_evidence,
-            "published_year": int(post.published[:4]) if post.published else None,
-            "published_month": post.published[:7] if post.published and len(post.published) >= 7 else None,
-            "body": post.body,
-            "first_line": post.first_line,
-            "last_line": post.last_line,
-            "comment_count": len(parsed.comments),
-        })
-    rows["comments"] = [
-        {
-            "id": ids[c.path],
-            "post_id": source_id,
-            "parent_id": ids[c.parent_path] if c.parent_path else None,
-            "path": c.path,
-            "depth": c.depth,
-            "position": c.position,
-            "seq": c.seq,
-            "body": c.body,
-            "first_line": c.first_line,
-            "last_line": c.last_line,
-        }
-        for c in parsed.comments
-    ]
-    rows["date_mentions"] = [
-        {
-            "id": stable_id(parsed.path, "mention", m.comment_path or "", str(m.start)),
-            "post_id": source_id,
-            "comment_id": ids[m.comment_path] if m.comment_path else None,
-            "text": m.text,
-            "start": m.start,
-            "end": m.end,
-            "value": m.value,
-            "precision": m.precision,
-            "resolution": m.resolution,
-        }
-        for m in parsed.mentions
-    ]
-    rows["parse_issues"] = [
-        {
-            "id": stable_id(parsed.path, "issue", str(number)),
-            "source_id": source_id,
-            "line": issue.line,
-            "kind": issue.kind,
-            "severity": issue.severity,
-            "message": issue.message,
-        }
-        for number, issue in enumerate(parsed.issues)
-    ]
-    return rows
-
-
-def save_batch(db: sqlite_utils.Database, batch: list[ParsedFile], replace: bool = True) -> None:
+def save_batch(db: sqlite_utils.Database, batch: list[FileRows], replace: bool = True) -> None:
     """Write whole files in one transaction, replacing any rows they had.
 
     ``replace=False`` skips looking for old rows: for files the database never had.
+    Rows go in through one prepared INSERT per table (``executemany``): at hundreds
+    of thousands of rows, building each statement anew costs more than the writing.
     """
-    rows: dict[str, list[dict]] = {table: [] for table in TABLES}
-    for parsed in batch:
-        for table, table_rows in rows_of(parsed).items():
-            rows[table].extend(table_rows)
     with db.atomic():
         mark_unfinished(db)
         if replace:
-            db.conn.executemany("DELETE FROM sources WHERE id = ?", [(row["id"],) for row in rows["sources"]])
+            db.conn.executemany("DELETE FROM sources WHERE id = ?", [(f.source_id,) for f in batch])
         for table in TABLES:
-            if rows[table]:
-                db[table].insert_all(rows[table], batch_size=len(rows[table]))
-
-
-def save_parsed(db: sqlite_utils.Database, parsed: ParsedFile) -> int:
-    """Write one file's rows in one transaction; returns its source id."""
-    save_batch(db, [parsed])
-    return stable_id(parsed.path)
+            rows = [row for f in batch for row in f.rows[table]]
+            if rows:
+                db.conn.executemany(INSERTS[table], rows)
 
 
 def load_paths(
@@ -228,8 +126,14 @@ def load_paths(
     files = files if files is not None else list(iter_source_files(paths))
     known = {row["path"]: row for row in db.query("SELECT id, path, sha256, bytes, mtime_ns FROM sources")}
     report = LoadReport()
-    if not known and files:
-        drop_secondary_indexes(db)  # made again, in bulk, by ensure_finished
+    cold = not known and bool(files)
+    if cold:
+        # Into an empty database, rows go in faster without the schema's indexes
+        # (ensure_finished makes them again, in bulk) and without checking foreign
+        # keys row by row: nothing is there to refer to or cascade to, the rows are
+        # made consistent by construction, and `pipeline check` verifies them.
+        drop_secondary_indexes(db)
+        db.execute("PRAGMA foreign_keys = OFF")
 
     def stat_unchanged(path: str) -> bool:
         row = known.get(path)
@@ -250,7 +154,7 @@ def load_paths(
         else:
             jobs.append(Job(path, known[path]["sha256"] if path in known else None))
 
-    batch: list[ParsedFile] = []
+    batch: list[FileRows] = []
     batch_bytes = 0
     touched: list[Unchanged] = []
 
@@ -269,7 +173,7 @@ def load_paths(
                 on_file(result)
         batch, batch_bytes = [], 0
 
-    for result in iter_results(jobs, workers):
+    for result in iter_results(jobs, workers, ahead=2 * BATCH_FILES):
         if isinstance(result, Unchanged):
             touched.append(result)
             report.unchanged += 1
@@ -277,10 +181,12 @@ def load_paths(
                 on_file(FileResult(result.path, "unchanged"))
             continue
         batch.append(result)
-        batch_bytes += len(result.text)
+        batch_bytes += result.size
         if len(batch) >= BATCH_FILES or batch_bytes >= BATCH_BYTES:
             flush()
     flush()
+    if cold:
+        db.execute("PRAGMA foreign_keys = ON")
     if touched:
         # Remember the new modification times, so the next load need not read them.
         with db.atomic():

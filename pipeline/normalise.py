@@ -1,7 +1,7 @@
 """Stage 4: normalise the post: its title, text and date, and the dates in its text."""
 from __future__ import annotations
 
-from .dates import Mention, PostDate, date_mentions, header_date, infer_post_date
+from .dates import Mention, PostDate, header_date, infer_post_date, page_mentions
 from .header import WEEKDAYS, parse_date_line
 from .model import Comment, Issue, Post, Split
 
@@ -29,9 +29,7 @@ def normalise_post(split: Split, comments: list[Comment]) -> tuple[Post, list[Me
     elif not header.date_line:
         post_date = infer_post_date([body] + [c.body for c in comments])
 
-    mentions = date_mentions(body, post_date)
-    for comment in comments:
-        mentions.extend(date_mentions(comment.body, post_date, comment.path))
+    mentions = page_mentions([(None, body)] + [(c.path, c.body) for c in comments], post_date)
     post = Post(
         title=header.title,
         date_line=header.date_line,

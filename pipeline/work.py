@@ -16,10 +16,10 @@ from typing import Iterable, Iterator, Optional, Union
 
 from .model import Issue, ParsedFile
 from .parse import NOT_READ, parse_bytes
+from .rows import FileRows, rows_of
 
-# Files per task sent to a worker, and tasks in flight per worker.
+# Files per task sent to a worker.
 CHUNK = 32
-IN_FLIGHT = 3
 # Below this many files, starting processes costs more than it saves.
 PARALLEL_FROM = 200
 
@@ -38,22 +38,22 @@ class Unchanged:
     mtime_ns: int
 
 
-Result = Union[ParsedFile, Unchanged]
+Result = Union[FileRows, Unchanged]
 
 
 def read_and_parse(job: Job) -> Result:
-    """Read one file and parse it, unless its content is the one already loaded."""
+    """Read one file and turn it into rows, unless its content is the one already loaded."""
     try:
         with open(job.path, "rb") as f:
             data = f.read()
             mtime_ns = os.fstat(f.fileno()).st_mtime_ns
     except OSError as error:
-        return unreadable(job.path, error)
+        return rows_of(unreadable(job.path, error))
     if job.known_sha256 and hashlib.sha256(data).hexdigest() == job.known_sha256:
         return Unchanged(job.path, mtime_ns)
     parsed = parse_bytes(job.path, data)
     parsed.mtime_ns = mtime_ns
-    return parsed
+    return rows_of(parsed)
 
 
 def unreadable(path: str, error: OSError) -> ParsedFile:
@@ -69,8 +69,12 @@ def _read_and_parse_chunk(jobs: list[Job]) -> list[Result]:
     return [read_and_parse(job) for job in jobs]
 
 
-def iter_results(jobs: Iterable[Job], workers: Optional[int] = None) -> Iterator[Result]:
-    """Each job's result, in order; parsed in ``workers`` processes (default: every core)."""
+def iter_results(jobs: Iterable[Job], workers: Optional[int] = None, ahead: int = 1000) -> Iterator[Result]:
+    """Each job's result, in order; parsed in ``workers`` processes (default: every core).
+
+    Up to ``ahead`` files are parsed ahead of the one being consumed, so the workers
+    keep going while the consumer writes a batch, and memory stays bounded.
+    """
     jobs = list(jobs)
     workers = workers or os.cpu_count() or 1
     if workers < 2 or len(jobs) < PARALLEL_FROM:
@@ -81,7 +85,7 @@ def iter_results(jobs: Iterable[Job], workers: Optional[int] = None) -> Iterator
         pending: deque = deque()
         for chunk in chunks:
             pending.append(pool.submit(_read_and_parse_chunk, chunk))
-            if len(pending) >= workers * IN_FLIGHT:
+            if len(pending) * CHUNK >= max(ahead, workers * CHUNK * 2):
                 yield from pending.popleft().result()
         while pending:
             yield from pending.popleft().result()

@@ -146,3 +146,9 @@ def test_search_follows_every_load(db, archive):
         for word in ("strike", "Napo", "scaffold", "probation"):
             assert sorted(search(db, table, word)) == sorted(search(fresh, table, word))
     assert check_database(db) == []
+
+
+def test_row_columns_follow_the_schema(db):
+    from pipeline.rows import COLUMNS
+    for table, columns in COLUMNS.items():
+        assert columns == tuple(db[table].columns_dict), table

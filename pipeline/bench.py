@@ -1,0 +1,271 @@
+"""The benchmark behind `make bench`: a synthetic archive, loaded against the floor.
+
+For each size (1x, 2x, 4x the default archive) it measures, in one run:
+
+- parse-only throughput, on every core, no database (MB/s);
+- a cold load, end to end (indexes and full-text search included), as a user runs
+  it: ``python -m pipeline load``, its wall time and its peak memory;
+- the floor: the same final rows inserted with bare ``executemany`` in one
+  transaction, plus SQLite's own FTS5 ``rebuild`` over the same text;
+- a re-run with nothing changed, and one after changing 10 files.
+
+It checks the load before timing anything else: every file's post and comments are
+what the generator wrote, and search finds what it should.
+"""
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+import sqlite3
+import subprocess
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable, Optional
+
+from .load import display_path
+from .schema import schema_path
+from .synth import ArchiveShape, SynthPost, expected_comments, sentences_from, write_archive
+from .work import Job, iter_results
+
+# The default archive: 20,000 files, about 400,000 comments.
+DEFAULT_FILES = 20_000
+SHAPE = dict(top_level=(0, 20), reply_chance=0.4, replies=(1, 5), paragraphs=(1, 3), sentences=(1, 5),
+             glued_share=0.2, odd_share=0.002)
+CHANGED_FILES = 10
+
+
+@dataclass
+class Measure:
+    scale: int
+    files: int
+    megabytes: float
+    comments: int
+    parse_mb_s: Optional[float]
+    cold_s: float
+    cold_peak_mb: float
+    floor_s: float
+    floor_insert_s: float
+    floor_fts_s: float
+    rerun_s: float
+    changed_s: float
+
+    @property
+    def ratio(self) -> float:
+        return self.cold_s / self.floor_s
+
+
+def _write_shard(args) -> dict[str, Optional[SynthPost]]:
+    folder, stock, files, seed = args
+    return write_archive(Path(folder), stock, ArchiveShape(files=files, **SHAPE), seed)
+
+
+def make_archive(root: Path, files: int, shards: int, seed: int, stock: list[str],
+                 say: Callable[[str], None]) -> list[dict[str, Optional[SynthPost]]]:
+    """Write ``shards`` folders of ``files`` dumps each under ``root``, in parallel."""
+    say(f"writing {shards} x {files:,} synthetic dumps to {root}/ ...")
+    folders = [str(root / f"shard-{k}") for k in range(shards)]
+    with ProcessPoolExecutor() as pool:
+        return list(pool.map(_write_shard, [(f, stock, files, seed * 100 + k) for k, f in enumerate(folders)]))
+
+
+def _size(folders: list[Path]) -> int:
+    return sum(f.stat().st_size for folder in folders for f in folder.iterdir())
+
+
+def parse_throughput(folders: list[Path]) -> float:
+    """MB/s of reading and parsing the files on every core, with no database."""
+    jobs = [Job(str(f)) for folder in folders for f in sorted(folder.iterdir())]
+    started = time.perf_counter()
+    for _ in iter_results(jobs):
+        pass
+    return _size(folders) / 1e6 / (time.perf_counter() - started)
+
+
+def run_load(folders: list[Path], db: Path) -> tuple[float, float]:
+    """Wall seconds and peak memory (MB) of `pipeline load`, run as a user runs it.
+
+    Memory is the proportional set size (PSS) of the loader and its workers added
+    up, sampled as it runs: what the load costs the machine, shared pages counted
+    once.
+    """
+    started = time.perf_counter()
+    process = subprocess.Popen([sys.executable, "-m", "pipeline", "load", *map(str, folders), "--db", str(db),
+                                "--quiet"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = 0
+    while process.poll() is None:
+        peak = max(peak, _tree_pss(process.pid))
+        time.sleep(0.05)
+    elapsed = time.perf_counter() - started
+    errors = process.stderr.read().decode()
+    process.stderr.close()
+    if process.returncode not in (0, 1) or "Traceback" in errors:
+        raise RuntimeError(f"pipeline load failed: {errors[-2000:]}")
+    return elapsed, peak / 1024
+
+
+def _tree_pss(pid: int) -> int:
+    """kB of memory used by a process and its descendants (0 for what has gone)."""
+    total = 0
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1])
+                    break
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            children = [int(child) for child in f.read().split()]
+    except (OSError, ValueError):
+        return total
+    return total + sum(_tree_pss(child) for child in children)
+
+
+def verify(db: Path, folders: list[Path], manifests: list[dict], rng: random.Random) -> int:
+    """Check that every file loaded as the generator wrote it; returns the comment count."""
+    con = sqlite3.connect(db)
+    by_path: dict[str, list] = {}
+    for path, comment_path, parent, body in con.execute(
+            """SELECT s.path, c.path, p.path, c.body FROM comments c JOIN sources s ON s.id = c.post_id
+               LEFT JOIN comments p ON p.id = c.parent_id ORDER BY s.path, c.seq"""):
+        by_path.setdefault(path, []).append((comment_path, parent, " ".join(body.split())))
+    titles = dict(con.execute("SELECT s.path, p.title FROM posts p JOIN sources s ON s.id = p.source_id"))
+    total = 0
+    for folder, manifest in zip(folders, manifests):
+        for name, post in manifest.items():
+            path = display_path(folder / name)
+            if post is None:
+                if path in titles:
+                    raise AssertionError(f"{path}: an odd file became a post")
+                continue
+            if titles.get(path) != post.title or by_path.get(path, []) != expected_comments(post):
+                raise AssertionError(f"{path}: not loaded as generated")
+            total += len(post.comments) + sum(len(c.replies) for c in post.comments)
+    # Search finds a comment by a word that is in it.
+    for comment_id, body in con.execute("SELECT id, body FROM comments ORDER BY random() LIMIT 20").fetchall():
+        words = [w for w in re.findall(r"[A-Za-z]{6,}", body)]
+        word = rng.choice(words) if words else None
+        if word:
+            hits = {r[0] for r in con.execute("SELECT rowid FROM comments_fts WHERE comments_fts MATCH ?",
+                                              [f'"{word}"'])}
+            if comment_id not in hits:
+                raise AssertionError(f"search for {word!r} misses comment {comment_id}")
+    con.close()
+    return total
+
+
+def floor(loaded: Path, target: Path) -> tuple[float, float]:
+    """Seconds to insert ``loaded``'s final rows with bare executemany in one transaction,
+    and to build SQLite's FTS5 index over the same text ('rebuild')."""
+    if target.exists():
+        target.unlink()
+    source = sqlite3.connect(loaded)
+    con = sqlite3.connect(target, isolation_level=None)
+    con.execute("PRAGMA journal_mode = WAL")
+    con.execute("PRAGMA synchronous = NORMAL")
+    schema = re.sub(r"--[^\n]*", "", schema_path().read_text())
+    tables = "\n".join(stmt + ";" for stmt in schema.split(";")
+                       if "CREATE TABLE" in stmt and "pipeline_state" not in stmt)
+    con.executescript(tables)
+    insert = 0.0
+    con.execute("BEGIN")
+    for table in ("sources", "posts", "comments", "date_mentions", "parse_issues", "dates"):
+        columns = [r[1] for r in source.execute(f"PRAGMA table_info({table})")]
+        rows = source.execute(f"SELECT {', '.join(map(_quote, columns))} FROM {table}").fetchall()
+        sql = f"INSERT INTO {table} ({', '.join(map(_quote, columns))}) VALUES ({', '.join('?' * len(columns))})"
+        started = time.perf_counter()
+        con.executemany(sql, rows)
+        insert += time.perf_counter() - started
+        del rows
+    started = time.perf_counter()
+    con.execute("COMMIT")
+    insert += time.perf_counter() - started
+    started = time.perf_counter()
+    con.execute("BEGIN")
+    con.execute("CREATE VIRTUAL TABLE posts_fts USING fts5(title, body, content=posts, content_rowid=id, "
+                "tokenize='porter')")
+    con.execute("CREATE VIRTUAL TABLE comments_fts USING fts5(body, content=comments, content_rowid=id, "
+                "tokenize='porter')")
+    con.execute("INSERT INTO posts_fts(posts_fts) VALUES ('rebuild')")
+    con.execute("INSERT INTO comments_fts(comments_fts) VALUES ('rebuild')")
+    con.execute("COMMIT")
+    fts = time.perf_counter() - started
+    con.close()
+    source.close()
+    return insert, fts
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def change_files(folder: Path, count: int, rng: random.Random) -> dict[Path, bytes]:
+    """Append a paragraph to ``count`` files; returns what they held before."""
+    before = {}
+    for path in rng.sample(sorted(folder.iterdir()), count):
+        before[path] = path.read_bytes()
+        with open(path, "ab") as f:
+            f.write(b"\n\n    An added paragraph, so that the file has changed.\n")
+    return before
+
+
+def run(root: Path, files: int = DEFAULT_FILES, scales: tuple[int, ...] = (1, 2, 4), seed: int = 1,
+        say: Callable[[str], None] = print) -> list[Measure]:
+    """Run the benchmark in ``root``; returns one measure per scale."""
+    root.mkdir(parents=True, exist_ok=True)
+    stock = sentences_from(p.read_text(encoding="utf-8") for p in sorted(Path("raw").glob("*.txt")))
+    if not stock:
+        raise RuntimeError("no sample text in raw/ to build the archive from")
+    archive = root / "archive"
+    manifests = make_archive(archive, files, max(scales), seed, stock, say)
+    shards = sorted(archive.iterdir(), key=lambda p: int(p.name.split("-")[1]))
+    rng = random.Random(seed)
+    measures = []
+    for scale in scales:
+        folders = shards[:scale]
+        megabytes = _size(folders) / 1e6
+        say(f"{scale}x: {files * scale:,} files, {megabytes:,.0f} MB")
+        parse = parse_throughput(folders) if scale == scales[0] else None
+        db = root / f"load-{scale}x.db"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db}{suffix}").unlink(missing_ok=True)
+        cold, peak = run_load(folders, db)
+        say(f"  cold load {cold:.1f} s, peak {peak:.0f} MB; verifying ...")
+        comments = verify(db, folders, manifests[:scale], rng)
+        insert, fts = floor(db, root / f"floor-{scale}x.db")
+        rerun, _ = run_load(folders, db)
+        originals = change_files(folders[0], CHANGED_FILES, rng)
+        changed, _ = run_load(folders, db)
+        for path, data in originals.items():
+            path.write_bytes(data)
+        measure = Measure(scale, files * scale, megabytes, comments, parse, cold, peak, insert + fts, insert, fts,
+                          rerun, changed)
+        say(f"  floor {measure.floor_s:.1f} s (insert {insert:.1f} + FTS {fts:.1f}), ratio {measure.ratio:.2f}; "
+            f"re-run {rerun:.2f} s; {CHANGED_FILES} changed {changed:.2f} s")
+        measures.append(measure)
+    (root / "report.json").write_text(json.dumps([asdict(m) | {"ratio": m.ratio} for m in measures], indent=2))
+    return measures
+
+
+def report(measures: list[Measure]) -> str:
+    """The benchmark's figures as a Markdown table, and how cost grows."""
+    lines = [
+        "| size | files | MB | comments | parse MB/s | cold load s | files/s | comments/s | floor s "
+        "| cold / floor | re-run s | 10 changed s | peak MB |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for m in measures:
+        parse = f"{m.parse_mb_s:.1f}" if m.parse_mb_s else ""
+        lines.append(
+            f"| {m.scale}x | {m.files:,} | {m.megabytes:,.0f} | {m.comments:,} | {parse} | {m.cold_s:.1f} "
+            f"| {m.files / m.cold_s:,.0f} | {m.comments / m.cold_s:,.0f} | {m.floor_s:.1f} | {m.ratio:.2f} "
+            f"| {m.rerun_s:.2f} | {m.changed_s:.2f} | {m.cold_peak_mb:.0f} |")
+    if len(measures) > 1:
+        first, last = measures[0], measures[-1]
+        lines.append("")
+        lines.append(f"{last.scale}x the archive takes {last.cold_s / first.cold_s:.2f} times as long as "
+                     f"{first.scale}x (cold load).")
+    return "\n".join(lines)
