@@ -210,11 +210,17 @@ def find_mentions(text: str) -> list[Expression]:
     # Where expressions overlap, the one that says more wins: "in October 2016" is
     # October 2016, not "in October"; "this Friday 7th March" is the 7th.
     found.sort(key=lambda e: (_RANK[e.kind], e.start, -(e.end - e.start)))
+    starts: list[int] = []  # of the chosen expressions, which never overlap: kept in order
     chosen: list[Expression] = []
     for expression in found:
-        if all(expression.end <= other.start or expression.start >= other.end for other in chosen):
-            chosen.append(expression)
-    return sorted(chosen, key=lambda e: e.start)
+        k = bisect.bisect_right(starts, expression.start)
+        if k and chosen[k - 1].end > expression.start:
+            continue
+        if k < len(chosen) and chosen[k].start < expression.end:
+            continue
+        starts.insert(k, expression.start)
+        chosen.insert(k, expression)
+    return chosen
 
 
 def _read(kind: str, match: re.Match, text: str) -> Optional[Expression]:
@@ -267,11 +273,15 @@ def _read(kind: str, match: re.Match, text: str) -> Optional[Expression]:
     return expression
 
 
+_SENTENCE_REACH = 300  # characters looked at either side of a date for its sentence
+
+
 def _sentence(text: str, start: int, end: int) -> tuple[str, str]:
     """The rest of the sentence before and after ``text[start:end]``."""
-    before = max(text.rfind(mark, 0, start) for mark in ".!?\n")
-    after = [i for i in (text.find(mark, end) for mark in ".!?\n") if i >= 0]
-    return text[before + 1:start], text[end:min(after) if after else len(text)]
+    low, high = max(0, start - _SENTENCE_REACH), min(len(text), end + _SENTENCE_REACH)
+    before = max(max(text.rfind(mark, low, start) for mark in ".!?\n"), low - 1)
+    after = [i for i in (text.find(mark, end, high) for mark in ".!?\n") if i >= 0]
+    return text[before + 1:start], text[end:min(after) if after else high]
 
 
 def _plausible_bare_month(match: re.Match) -> bool:
