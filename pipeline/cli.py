@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -69,6 +70,8 @@ def load(paths, db_path, keep_missing, workers, quiet):
         db = open_database(db_path)
     except PipelineError as error:
         raise click.ClickException(str(error))
+    except sqlite3.DatabaseError as error:
+        raise click.ClickException(f"{db_path}: {error}")
     results: list[FileResult] = []
     try:
         show = not quiet and sys.stderr.isatty()
@@ -81,6 +84,10 @@ def load(paths, db_path, keep_missing, workers, quiet):
 
             report = load_paths(db, paths, keep_missing=keep_missing, on_file=on_file, files=files,
                                 workers=workers)
+    except sqlite3.OperationalError as error:
+        # Whole files are written or not at all, so what was loaded stays loaded.
+        hint = ": is another load running?" if "locked" in str(error) else ""
+        raise click.ClickException(f"{db_path}: {error}{hint}; run the load again to finish it")
     finally:
         db.close()
 
@@ -119,6 +126,8 @@ def check(db_path):
     db = sqlite_utils.Database(db_path)
     try:
         problems = check_database(db)
+    except sqlite3.DatabaseError as error:
+        raise click.ClickException(f"{db_path}: {error}")
     finally:
         db.close()
     for problem in problems:

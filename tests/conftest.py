@@ -1,12 +1,13 @@
 import json
 import os
+import shutil
 import re
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
 
-from pipeline.load import open_database
+from pipeline.load import load_paths, open_database
 
 # HYPOTHESIS_PROFILE=thorough tries twenty times as many examples.
 settings.register_profile("default", max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -16,6 +17,25 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 ROOT = Path(__file__).resolve().parent.parent
 RAW = ROOT / "raw"
 GOLD = Path(__file__).resolve().parent / "gold"
+
+
+def load_in(root, db_name="blog.db"):
+    """Load root/raw into root/db_name, as `pipeline load raw` run in root would."""
+    cwd = os.getcwd()
+    os.chdir(root)
+    try:
+        db = open_database(db_name)
+        load_paths(db, ["raw"])
+        db.close()
+    finally:
+        os.chdir(cwd)
+    return root / db_name
+
+
+def sample_database(root, db_name="blog.db"):
+    """The samples copied into root/raw and loaded into root/db_name."""
+    shutil.copytree(RAW, root / "raw")
+    return load_in(root, db_name)
 
 
 def norm(text):

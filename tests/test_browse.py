@@ -1,16 +1,15 @@
 """Browsing with Datasette, through Datasette's own client, against the sample database."""
 import asyncio
 import re
-import shutil
 from html.parser import HTMLParser
 
 import pytest
 import yaml
 from datasette.app import Datasette
 
-from pipeline.load import load_paths, open_database, stable_id
+from pipeline.load import open_database, stable_id
 
-from .conftest import RAW, ROOT
+from .conftest import ROOT, sample_database
 
 METADATA = yaml.safe_load((ROOT / "metadata.yml").read_text())
 QUERIES = METADATA["databases"]["blog"]["queries"]
@@ -19,18 +18,8 @@ WAR = stable_id("raw/001_1f9ec539c5090330.txt")  # "The War Goes On": 14 comment
 
 @pytest.fixture(scope="module")
 def datasette(tmp_path_factory):
-    root = tmp_path_factory.mktemp("browse")
-    shutil.copytree(RAW, root / "raw")
-    cwd = ROOT
-    import os
-    os.chdir(root)
-    try:
-        db = open_database("blog.db")
-        load_paths(db, ["raw"])
-        db.close()
-    finally:
-        os.chdir(cwd)
-    ds = Datasette([str(root / "blog.db")], metadata=METADATA, settings={"sql_time_limit_ms": 3000})
+    path = sample_database(tmp_path_factory.mktemp("browse"))
+    ds = Datasette([str(path)], metadata=METADATA, settings={"sql_time_limit_ms": 3000})
     asyncio.run(ds.invoke_startup())
     return ds
 

@@ -17,9 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.load import load_paths, open_database
-
-from .conftest import RAW, ROOT
+from .conftest import ROOT, sample_database
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
@@ -38,20 +36,11 @@ def free_port():
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    root = tmp_path_factory.mktemp("served")
-    shutil.copytree(RAW, root / "raw")
-    cwd = os.getcwd()
-    os.chdir(root)
-    try:
-        db = open_database("blog.db")
-        load_paths(db, ["raw"])
-        db.close()
-    finally:
-        os.chdir(cwd)
+    path = sample_database(tmp_path_factory.mktemp("served"))
     port = free_port()
     datasette = Path(sys.executable).with_name("datasette")
     process = subprocess.Popen(
-        [str(datasette), "serve", str(root / "blog.db"), "--metadata", str(ROOT / "metadata.yml"),
+        [str(datasette), "serve", str(path), "--metadata", str(ROOT / "metadata.yml"),
          "--host", "127.0.0.1", "--port", str(port), "--setting", "sql_time_limit_ms", "3000"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )

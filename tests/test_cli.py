@@ -93,3 +93,11 @@ def test_every_command_has_an_example(command):
     result = run(command, "--help")
     assert result.exit_code == 0
     assert "Example" in result.stdout
+
+
+def test_a_file_that_is_not_a_database(archive):
+    (archive.parent / "notes.db").write_text("not a database, just notes\n" * 100)
+    for command in (["load", "--db", "notes.db"], ["check", "--db", "notes.db"]):
+        result = run(*command)
+        assert result.exit_code == 1
+        assert result.stderr == "Error: notes.db: file is not a database\n"

@@ -14,7 +14,7 @@ from pipeline.audit import check_database
 from pipeline.load import load_paths, open_database
 from pipeline.synth import ArchiveShape, sentences_from, write_archive
 
-from .conftest import RAW
+from .conftest import RAW, load_in
 
 KILLS = 50
 TABLES = ("sources", "posts", "comments", "date_mentions", "parse_issues", "dates", "pipeline_state")
@@ -54,14 +54,7 @@ def archive(tmp_path_factory):
     root = tmp_path_factory.mktemp("crash")
     stock = sentences_from(p.read_text(encoding="utf-8") for p in sorted(RAW.glob("*.txt")))
     write_archive(root / "raw", stock, ArchiveShape(files=60, top_level=(0, 25), odd_share=0.05), seed=7)
-    cwd = os.getcwd()
-    os.chdir(root)
-    try:
-        reference = open_database("reference.db")
-        load_paths(reference, ["raw"])
-        reference.close()
-    finally:
-        os.chdir(cwd)
+    load_in(root, "reference.db")
     return root
 
 
