@@ -13,8 +13,9 @@ MONTHS = (
     "july", "august", "september", "october", "november", "december",
 )
 
-_WEEKDAY = r"(?P<weekday>" + "|".join(WEEKDAYS) + r")"
-_MONTH = r"(?P<month>" + "|".join(MONTHS) + r")"
+# Names in full or shortened ("Thu", "Tues", "Sept"), with an optional full stop.
+_WEEKDAY = (r"(?P<weekday>" + "|".join(WEEKDAYS) + r"|mon|tues|tue|wed|thurs|thur|thu|fri|sat|sun)\.?")
+_MONTH = (r"(?P<month>" + "|".join(MONTHS) + r"|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)\.?")
 _DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?"
 _YEAR = r"(?P<year>\d{4})"
 _SEP = r"[\s\u00a0]+"
@@ -41,7 +42,7 @@ class HeaderDate:
 
     @property
     def weekday_agrees(self) -> bool:
-        return self.weekday is None or WEEKDAYS.index(self.weekday.lower()) == self.date.weekday()
+        return self.weekday is None or WEEKDAYS[self.date.weekday()].startswith(self.weekday.lower()[:3])
 
 
 def is_date_line(line: str) -> bool:
@@ -55,7 +56,7 @@ def parse_date_line(line: str) -> Optional[HeaderDate]:
     for pattern in _DATE_LINE_PATTERNS:
         match = pattern.match(text)
         if match:
-            month = MONTHS.index(match["month"].lower()) + 1
+            month = [m[:3] for m in MONTHS].index(match["month"].lower()[:3]) + 1
             try:
                 date = dt.date(int(match["year"]), month, int(match["day"]))
             except ValueError:

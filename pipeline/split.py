@@ -22,6 +22,8 @@ from .model import Header, Issue, RawComment, Split
 # "  N. text": a list item, its indentation in group 1.
 _ITEM = re.compile(r"^( *)(\d{1,4})\.[ \u00a0]+(\S.*)$")
 _COUNT_LINE = re.compile(r"^\s*\d+\s+comments?:?\s*$", re.I)
+# Posts that quote readers' comments set them apart with lines of asterisks.
+_QUOTE_DIVIDER = re.compile(r"^\s*\*{5,}\s*$")
 # Action links left on their own line after an item in the numbered layout.
 _ACTION_LINES = frozenset({"ReplyDelete", "Delete", "Reply"})
 
@@ -58,10 +60,10 @@ def split_lines(lines: list[str]) -> Split:
         split = splitter(lines, header)
         if split is not None:
             return split
-    return _whole_body(
-        lines, header, "plain",
-        "no numbered comment list and no Reply/Delete markers: kept whole as the post body",
-    )
+    note = "no numbered comment list and no Reply/Delete markers: kept whole as the post body"
+    if any(_QUOTE_DIVIDER.match(line) for line in lines[header.body_start:]):
+        note += "; it quotes readers' comments between ***** lines, which cannot be told apart with confidence"
+    return _whole_body(lines, header, "plain", note)
 
 
 def find_non_dump(text: str) -> Optional[Issue]:

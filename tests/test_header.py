@@ -14,6 +14,9 @@ from pipeline.header import parse_date_line, parse_header
     ("6 March 2014", dt.date(2014, 3, 6), True),
     ("  Tuesday, 9 December 2014  ", dt.date(2014, 12, 9), True),
     ("Friday, 6 March 2014", dt.date(2014, 3, 6), False),
+    ("Thu, 6 Mar 2014", dt.date(2014, 3, 6), True),
+    ("Tues 9 Dec. 2014", dt.date(2014, 12, 9), True),
+    ("Thursday, Sept 16, 2010", dt.date(2010, 9, 16), True),
 ])
 def test_date_lines(line, date, agrees):
     parsed = parse_date_line(line)
@@ -22,7 +25,7 @@ def test_date_lines(line, date, agrees):
 
 @pytest.mark.parametrize("line", [
     "Latest From Napo 15", "Thursday, 31 February 2014", "March 2014", "6/3/2014", "", "Thursday",
-    "Thursday, 6 March 2014 and more",
+    "Thursday, 6 March 2014 and more", "Thursday, Septober 16, 2010", "Frid 6 March 2014",
 ])
 def test_not_date_lines(line):
     assert parse_date_line(line) is None

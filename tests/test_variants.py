@@ -237,3 +237,12 @@ def test_cp1252(name):
     if not gold.get("published"):
         view["published"] = None
     assert view == expect(gold)
+
+
+def test_comments_quoted_in_the_body_stay_in_the_body():
+    text = ("Friday, 3 May 2019\n\nPick of the Week\n\nSome of what you said:\n\n*****\n\n"
+            "\"The service is broken.\"\n\n*****\n\n\"Not in my office.\"\n\n*****\n")
+    parsed = parse_text(text)
+    assert (parsed.layout, parsed.comments) == ("plain", [])
+    assert "Not in my office" in parsed.post.body
+    assert "*****" in parsed.layout_note
