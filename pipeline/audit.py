@@ -21,7 +21,7 @@ import sqlite_utils
 from .finish import SEARCHED
 
 # What the layouts add to the text and the parser removes, as it stands once white
-# space is taken out: "ReplyDeleteNapo...", "18comments:", "12.What's".
+# space is taken out: "ReplyDeleteThanks...", "18comments:", "12.What's".
 _SCAFFOLD = re.compile(r"ReplyDelete|Delete|Reply|\d+comments?:?|\d+\.")
 _SCAFFOLD_START = re.compile(r"[RD0-9]")
 

@@ -58,7 +58,7 @@ def load(paths, db_path, keep_missing, workers, quiet):
     Examples:
         pipeline load
         pipeline load raw/ more-dumps/ --db data/blog.db
-        pipeline load raw/000_a04ef07ac41940ba.txt --quiet
+        pipeline load raw/2014-03-06-strike.txt --quiet
     """
     if not paths:
         if not Path(DEFAULT_RAW).is_dir():
@@ -180,7 +180,7 @@ def parse(file):
 
     \b
     Example:
-        pipeline parse raw/004_f41891cd9d906480.txt | less
+        pipeline parse raw/2014-03-06-strike.txt | less
     """
     try:
         parsed = parse_file(str(file))

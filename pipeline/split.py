@@ -46,7 +46,7 @@ _SNIFF = 1024
 FIRST_LINE = "first-line"
 TRAILING = "trailing"
 
-# Signatures are short: "PO", "'Getafix", "Anon".
+# Signatures are short: "PO", "Anon", "'Spartacus".
 _SIGNATURE_MAX = 20
 _SIGNATURE_WORDS = 2
 # A signature opening a comment is only telling when a sentence follows it.
