@@ -88,6 +88,8 @@ def screenshot(browser, name):
 def test_a_readers_first_visit(server, browser):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
 
     browser.get(server + "/")
     assert browser.find_element(By.TAG_NAME, "h1").text == "Blog archive"
@@ -95,8 +97,10 @@ def test_a_readers_first_visit(server, browser):
 
     # Search the comments for a word that occurs in the samples.
     browser.find_element(By.LINK_TEXT, "comments").click()
+    WebDriverWait(browser, 10).until(expected_conditions.url_contains("/blog/comments"))
     box = browser.find_element(By.NAME, "_search")
     box.send_keys("gallows", Keys.ENTER)
+    WebDriverWait(browser, 10).until(expected_conditions.url_contains("_search=gallows"))
     table = browser.find_element(By.CSS_SELECTOR, "table.rows-and-columns")
     assert "1 row where search matches" in browser.page_source
     assert "build my own gallows" in table.text
@@ -107,6 +111,7 @@ def test_a_readers_first_visit(server, browser):
     # Open a post's thread from the list of posts.
     browser.get(server + "/blog/posts")
     browser.find_element(By.LINK_TEXT, "The War Goes On").click()
+    WebDriverWait(browser, 10).until(expected_conditions.url_contains("/-/thread/"))
     assert browser.find_element(By.TAG_NAME, "h1").text == "The War Goes On"
     comment = browser.find_element(By.ID, "comment-2")
     assert "The trade unions are generally weak" in comment.text
