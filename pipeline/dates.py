@@ -46,13 +46,14 @@ _SP0 = r"[ \t\u00a0]*"
 _MONTH = (r"(?P<month>january|february|march|april|may|june|july|august|september|october|november|december"
           r"|(?:jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)(?:\.(?=[ \t\u00a0]*\d))?)(?![a-z])")
 _DAY = r"(?P<day>3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)?(?![\d:.]\d)"
-_YEAR = r"(?P<year>(?:19|20)\d\d)(?![\d/])(?!%)"
+_YEAR = r"(?P<year>(?:19|20)\d\d)(?![\d/%])(?![-\u2013]\d)"
 _WEEKDAY = (r"(?P<weekday>mon|tue|tues|wed|weds|thu|thur|thurs|fri|sat|sun)(?:day|nesday|sday|rsday|urday)?"
             r"(?![a-z'\u2019])")
 _WEEKDAY_PREFIX = rf"(?:{_WEEKDAY},?{_SP}(?:the{_SP})?)?"
 
 # Words after which a bare month name ("since June", "until Feb") is a date.
-_MONTH_LEADS = r"in|since|until|till|til|by|from|during|before|after|next|last|this|early|mid|late|throughout"
+_MONTH_LEADS = (r"in|since|until|till|til|by|from|during|before|after|next|last|this|early|mid|late|throughout"
+                r"|end|start|beginning")
 
 _PATTERNS = [
     # Friday 17th May 2024, 7 May 2015, 31st March, the 1st of April
@@ -72,7 +73,7 @@ _PATTERNS = [
     ("iso", re.compile(r"(?<![\d/-])(?P<year>(?:19|20)\d\d)-(?P<mon>1[0-2]|0[1-9])-(?P<day>3[01]|[12]\d|0[1-9])(?![\d-])")),
     # since June, until Feb, in May, September last year
     ("month", re.compile(
-        rf"\b(?P<lead>{_MONTH_LEADS}){_SP}(?:of{_SP})?{_MONTH}"
+        rf"\b(?P<lead>{_MONTH_LEADS})(?:{_SP}|-)(?:of{_SP})?{_MONTH}"
         rf"(?:{_SP}(?P<rel>last|next|this){_SP}year)?(?![\w'\u2019-])", re.I)),
     # in 1939, since 2010
     ("year", re.compile(
@@ -80,8 +81,8 @@ _PATTERNS = [
         r"(?!['\u2019]?s\b)(?![\w,.]\d)", re.I)),
     # yesterday, last Tuesday, this Friday, next month
     ("relative", re.compile(
-        rf"\b(?:(?P<word>yesterday|today|tomorrow)|(?P<rel>last|next|this){_SP}"
-        rf"(?:{_WEEKDAY}|(?P<unit>month|year)))(?![\w-])", re.I)),
+        rf"\b(?:(?P<word>yesterday|today|tomorrow|tonight)|(?P<rel>last|next|this){_SP}"
+        rf"(?:{_WEEKDAY}|(?P<unit>month|year)|(?P<part>morning|afternoon|evening)))(?![\w-])", re.I)),
 ]
 
 _RANK = {"iso": 0, "numeric": 0, "dmy": 0, "mdy": 0, "my": 1, "my2": 1, "year": 2, "month": 2, "relative": 3}
@@ -121,18 +122,19 @@ class Expression:
 # starts at it or a few words before. The patterns are tried only at those places,
 # each only where it could match: most of a text holds no date. The places are found
 # with scans that the regular expression engine (or str.find) runs at C speed: for
-# capitalised month and weekday names, for runs of digits, and for a few words;
+# capitalised month names, for runs of digits, and for a few words;
 # a month in lower case counts only beside a day's number ("11th march").
 _CAPITAL_MONTH = re.compile(r"J(?:an|u[nl])|Feb|Ma[ry]|A(?:pr|ug)|Sep|Oct|Nov|Dec")
-_CAPITAL_WEEKDAY = re.compile(r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day")
 _DIGITS = re.compile(r"\d+")
 _MONTH_WORD = re.compile(r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
                          r"|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)(?![a-z])", re.I)
 _MONTH_AFTER_DAY = re.compile(rf"(?:st|nd|rd|th)?{_SP}(?:of{_SP})?(?={_MONTH_WORD.pattern})", re.I)
 _MONTH_BEFORE_DAY = re.compile(rf"(?<![a-z]){_MONTH_WORD.pattern}{_SP}$", re.I)
-_RELATIVE_BEFORE = re.compile(rf"(?<![a-z])(?:last|next|this){_SP}$", re.I)
-_RELATIVE_DAYS = ("yesterday", "Yesterday", "today", "Today", "tomorrow", "Tomorrow")
-_RELATIVE_UNITS = ("month", "year")
+# What must follow "last", "next" or "this" for it to name a date.
+_RELATIVE_NEXT = re.compile(rf"{_SP}(?:mon|tue|wed|thu|fri|sat|sun|month|year|morning|afternoon|evening)", re.I)
+_RELATIONS = ("last", "next", "this")
+_RELATIVE_WORDS = tuple(w for word in ("yesterday", "today", "tomorrow", "tonight") + _RELATIONS
+                        for w in (word, word.capitalize()))
 _WORD_START = re.compile(r"(?<![\w'\u2019])\w")
 _LOOK_BACK = 25  # a day, weekday or lead word stands this close before a month or year
 
@@ -154,11 +156,6 @@ def _starts(text: str) -> dict[int, set[str]]:
         for word in _WORD_START.finditer(text, max(0, point - _LOOK_BACK), point):
             at(word.start(), kinds)
 
-    def relative_before(point: int) -> None:
-        before = _RELATIVE_BEFORE.search(text, max(0, point - 8), point)
-        if before:
-            at(before.start(), _AT_RELATIVE)
-
     for month in _CAPITAL_MONTH.finditer(text):
         i = month.start()
         if (i == 0 or not text[i - 1].isalpha()) and _MONTH_WORD.match(text, i):
@@ -177,19 +174,13 @@ def _starts(text: str) -> dict[int, set[str]]:
             before = _MONTH_BEFORE_DAY.search(text, max(0, first - 14), first)
             if before:
                 with_words_before(before.start(), _AT_MONTH)
-    for weekday in _CAPITAL_WEEKDAY.finditer(text):
-        relative_before(weekday.start())
-    for word in _RELATIVE_DAYS:
+    for word in _RELATIVE_WORDS:
+        needs_next = word.lower() in _RELATIONS
         i = text.find(word)
         while i >= 0:
-            if i == 0 or not text[i - 1].isalpha():
+            if (i == 0 or not text[i - 1].isalpha()) and (not needs_next or _RELATIVE_NEXT.match(text, i + len(word))):
                 at(i, _AT_RELATIVE)
             i = text.find(word, i + len(word))
-    for unit in _RELATIVE_UNITS:
-        i = text.find(unit)
-        while i >= 0:
-            relative_before(i)
-            i = text.find(unit, i + len(unit))
     return starts
 
 
@@ -264,9 +255,12 @@ def _read(kind: str, match: re.Match, text: str) -> Optional[Expression]:
         word = (groups.get("word") or "").lower()
         if word == "today" and _TODAY_AS_NOWADAYS.search(text, max(0, match.start() - _LOOK_BACK * 2), match.start()):
             return None
-        if word:
-            expression.relation = word
+        if word or groups.get("part"):
+            # tonight and this morning are today
+            expression.relation = "today" if word in ("tonight", "") else word
             expression.unit = "day"
+            if groups.get("part") and groups["rel"].lower() != "this":
+                return None  # "last evening", "next morning": not said of a date here
         else:
             expression.relation = groups["rel"].lower()
             expression.unit = (groups.get("unit") or "day").lower()

@@ -52,6 +52,11 @@ def mentions(text, post=POST):
     ("Thursday, September 16, 2010 was", [("Thursday, September 16, 2010", "2010-09-16", "day", "explicit")]),
     ("the form dated 31/03/2014 says", [("31/03/2014", "2014-03-31", "day", "explicit")]),
     ("logged as 2014-03-06 in", [("2014-03-06", "2014-03-06", "day", "explicit")]),
+    ("see you last friday then", [("last friday", "2014-02-28", "day", "anchored")]),
+    ("by mid-May at the latest", [("mid-May", "2014-05", "month", "anchored")]),
+    ("at the end of June we", [("end of June", "2014-06", "month", "anchored")]),
+    ("the meeting tonight and this morning's", [("tonight", "2014-03-06", "day", "anchored"),
+                                                ("this morning", "2014-03-06", "day", "anchored")]),
 ])
 def test_real_expressions(text, expected):
     assert mentions(text) == expected
@@ -76,6 +81,8 @@ def test_real_expressions(text, expected):
     "1,000 staff and 35 trusts",
     "section 3.2 of the act",
     "in November of the same year",
+    "in 2019-20 the budget",
+    "the next morning and last evening",
 ])
 def test_look_alikes_are_not_dates(text):
     assert mentions(text) == []
