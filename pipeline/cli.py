@@ -84,7 +84,7 @@ def load(paths, db_path, keep_missing, workers, quiet):
 
             report = load_paths(db, paths, keep_missing=keep_missing, on_file=on_file, files=files,
                                 workers=workers)
-    except sqlite3.OperationalError as error:
+    except sqlite3.DatabaseError as error:
         # Whole files are written or not at all, so what was loaded stays loaded.
         hint = ": is another load running?" if "locked" in str(error) else ""
         raise click.ClickException(f"{db_path}: {error}{hint}; run the load again to finish it")

@@ -74,18 +74,25 @@ def display_path(path: str | os.PathLike) -> str:
 def iter_source_files(paths: Iterable[str | os.PathLike]) -> Iterator[str]:
     """Every file named, and every file under each folder named, in sorted order.
 
-    Hidden files and folders (a leading dot) are skipped.
+    Hidden files and folders (a leading dot) are skipped, and a file named twice
+    (as itself and within its folder) is given once.
     """
+    seen: set[str] = set()
     for path in paths:
         path = Path(path)
-        if path.is_dir():
-            for root, dirs, files in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                for name in sorted(files):
-                    if not name.startswith("."):
-                        yield display_path(Path(root) / name)
-        else:
-            yield display_path(path)
+        for file in _walk(path) if path.is_dir() else [path]:
+            shown = display_path(file)
+            if shown not in seen:
+                seen.add(shown)
+                yield shown
+
+
+def _walk(folder: Path) -> Iterator[Path]:
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if not name.startswith("."):
+                yield Path(root) / name
 
 
 def save_batch(db: sqlite_utils.Database, batch: list[FileRows], replace: bool = True) -> None:

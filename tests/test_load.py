@@ -152,3 +152,8 @@ def test_row_columns_follow_the_schema(db):
     from pipeline.rows import COLUMNS
     for table, columns in COLUMNS.items():
         assert columns == tuple(db[table].columns_dict), table
+
+
+def test_a_file_named_twice_loads_once(db, archive):
+    report = load_paths(db, ["raw/000_a04ef07ac41940ba.txt", "raw", "./raw/000_a04ef07ac41940ba.txt"])
+    assert (report.loaded, db["posts"].count) == (5, 5)
