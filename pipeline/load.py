@@ -180,20 +180,22 @@ def load_paths(
                 on_file(result)
         batch, batch_bytes = [], 0
 
-    for result in iter_results(jobs, workers, ahead=2 * BATCH_FILES):
-        if isinstance(result, Unchanged):
-            touched.append(result)
-            report.unchanged += 1
-            if on_file:
-                on_file(FileResult(result.path, "unchanged"))
-            continue
-        batch.append(result)
-        batch_bytes += result.size
-        if len(batch) >= BATCH_FILES or batch_bytes >= BATCH_BYTES:
-            flush()
-    flush()
-    if cold:
-        db.execute("PRAGMA foreign_keys = ON")
+    try:
+        for result in iter_results(jobs, workers, ahead=2 * BATCH_FILES):
+            if isinstance(result, Unchanged):
+                touched.append(result)
+                report.unchanged += 1
+                if on_file:
+                    on_file(FileResult(result.path, "unchanged"))
+                continue
+            batch.append(result)
+            batch_bytes += result.size
+            if len(batch) >= BATCH_FILES or batch_bytes >= BATCH_BYTES:
+                flush()
+        flush()
+    finally:
+        if cold:
+            db.execute("PRAGMA foreign_keys = ON")
     if touched:
         # Remember the new modification times, so the next load need not read them.
         with db.atomic():

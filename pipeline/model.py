@@ -23,16 +23,6 @@ class Issue:
     severity: str = "warning"
 
 
-class ParseError(PipelineError):
-    """A file that cannot be read as a blog page; carries the file and line."""
-
-    def __init__(self, path: str, line: int, reason: str):
-        super().__init__(f"{path}:{line}: {reason}")
-        self.path = path
-        self.line = line
-        self.reason = reason
-
-
 @dataclass
 class Decoded:
     """A raw file's text, once decoded, with how it was decoded."""
