@@ -32,10 +32,11 @@ def ensure_finished(db: sqlite_utils.Database) -> bool:
     [finished] = db.execute("SELECT value FROM pipeline_state WHERE key = 'finished'").fetchone()
     if finished == "1":
         return False
-    ensure_schema(db)  # the indexes a first load goes without (executescript: not in a transaction)
+    # Both use executescript, which commits: neither runs inside a transaction.
+    ensure_schema(db)  # the indexes a first load goes without
+    ensure_search(db)
     with db.atomic():
         ensure_dates(db)
-        ensure_search(db)
         db.execute("UPDATE pipeline_state SET value = '1' WHERE key = 'finished'")
     # Statistics for the query planner, from a sample: quick however large the archive.
     db.execute("PRAGMA analysis_limit = 1000")
@@ -51,8 +52,12 @@ def ensure_search(db: sqlite_utils.Database) -> None:
     """
     existing = set(db.table_names())
     for table, columns in SEARCHED.items():
-        if f"{table}_fts" not in existing:
-            db[table].enable_fts(columns, fts_version="FTS5", create_triggers=True, tokenize="porter")
+        # sqlite-utils makes the index, fills it, then adds the triggers, committing
+        # in between: only with all its triggers is an index known to be whole. A
+        # load killed before that gets it made again, from the start.
+        triggers = {trigger.name for trigger in db[table].triggers}
+        if f"{table}_fts" not in existing or not {f"{table}_{kind}" for kind in ("ai", "ad", "au")} <= triggers:
+            db[table].enable_fts(columns, fts_version="FTS5", create_triggers=True, tokenize="porter", replace=True)
 
 
 def ensure_dates(db: sqlite_utils.Database) -> None:

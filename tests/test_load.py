@@ -157,3 +157,15 @@ def test_row_columns_follow_the_schema(db):
 def test_a_file_named_twice_loads_once(db, archive):
     report = load_paths(db, ["raw/000_a04ef07ac41940ba.txt", "raw", "./raw/000_a04ef07ac41940ba.txt"])
     assert (report.loaded, db["posts"].count) == (5, 5)
+
+
+def test_a_search_index_left_half_made_is_made_again(db, archive):
+    # As a load killed between sqlite-utils filling the index and adding its triggers leaves it.
+    load_paths(db, ["raw"])
+    db.execute("INSERT INTO comments_fts(comments_fts) VALUES ('delete-all')")
+    db.execute("DROP TRIGGER comments_ai")
+    db.execute("UPDATE pipeline_state SET value = '0' WHERE key = 'finished'")
+    assert search(db, "comments", "gallows") == []
+    load_paths(db, ["raw"])
+    assert len(search(db, "comments", "gallows")) == 1
+    assert check_database(db) == []
