@@ -85,6 +85,9 @@ _PATTERNS = [
         rf"(?:{_WEEKDAY}|(?P<unit>month|year)|(?P<part>morning|afternoon|evening)))(?![\w-])", re.I)),
 ]
 
+# How many months or years "last", "next" and "this" (month, year) move from the post's own.
+_STEP = {"last": -1, "next": 1, "this": 0}
+
 _RANK = {"iso": 0, "numeric": 0, "dmy": 0, "mdy": 0, "my": 1, "my2": 1, "year": 2, "month": 2, "relative": 3}
 
 # A year after "in", "since" and the like is not a date when a count follows:
@@ -485,12 +488,11 @@ def _resolve(e: Expression, post: Optional[PostDate]) -> Resolved:
         return Resolved(f"{year:04d}-{e.month:02d}", "month", "anchored") if year else unresolved
     # relative
     if e.unit == "year":
-        offset = {"last": -1, "next": 1, "this": 0}[e.relation]
-        return Resolved(f"{anchor.year + offset:04d}", "year", "anchored")
+        return Resolved(f"{anchor.year + _STEP[e.relation]:04d}", "year", "anchored")
     if e.unit == "month":
         if post.precision == "year":
             return unresolved
-        month = anchor + relativedelta(months={"last": -1, "next": 1, "this": 0}[e.relation])
+        month = anchor + relativedelta(months=_STEP[e.relation])
         return Resolved(f"{month:%Y-%m}", "month", "anchored")
     if post.precision != "day":
         return unresolved
@@ -553,27 +555,25 @@ def _tense(before: str, after: str) -> Optional[str]:
 
 def _month_year(e: Expression, post: PostDate) -> Optional[int]:
     anchor = post.anchor
+    latest = anchor.year if e.month <= anchor.month else anchor.year - 1  # this month or before
+    coming = anchor.year if e.month >= anchor.month else anchor.year + 1  # this month or after
     if e.unit == "year":
-        return anchor.year + {"last": -1, "next": 1, "this": 0}[e.relation]
+        return anchor.year + _STEP[e.relation]
     if e.relation in ("since", "last", "after"):
-        return anchor.year if e.month <= anchor.month else anchor.year - 1
+        return latest
     if e.relation == "next":  # "next April", said in March, is the April after this one
         return anchor.year + 1
     if e.relation in ("until", "till", "til", "by", "before"):
-        return anchor.year if e.month >= anchor.month else anchor.year + 1
+        return coming
     if post.precision == "year":
         return anchor.year
     tense = _tense(*e.sentence)
-    if tense == "past":
-        return anchor.year if e.month <= anchor.month else anchor.year - 1
-    if tense == "future":
-        return anchor.year if e.month >= anchor.month else anchor.year + 1
+    if tense:
+        return latest if tense == "past" else coming
     # in May, during June, from April, with nothing to tell: the nearest such month
-    before = anchor.year if e.month <= anchor.month else anchor.year - 1
-    after = anchor.year if e.month >= anchor.month else anchor.year + 1
-    distance_before = (anchor.year - before) * 12 + anchor.month - e.month
-    distance_after = (after - anchor.year) * 12 + e.month - anchor.month
-    return before if distance_before < distance_after else after
+    months_before = (anchor.year - latest) * 12 + anchor.month - e.month
+    months_after = (coming - anchor.year) * 12 + e.month - anchor.month
+    return latest if months_before < months_after else coming
 
 
 @dataclass
@@ -591,12 +591,7 @@ class Mention:
 
 def date_mentions(text: str, post_date: Optional[PostDate], comment_path: Optional[str] = None) -> list[Mention]:
     """Every date in ``text``, resolved against the post's date."""
-    out = []
-    for expression in find_mentions(text):
-        resolved = resolve(expression, post_date)
-        out.append(Mention(comment_path, expression.text, expression.start, expression.end,
-                           resolved.value, resolved.precision, resolved.resolution))
-    return out
+    return page_mentions([(comment_path, text)], post_date)
 
 
 def page_mentions(texts: list[tuple[Optional[str], str]], post_date: Optional[PostDate]) -> list[Mention]:
