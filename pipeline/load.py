@@ -1,9 +1,14 @@
 """Stage 5: load parsed files into SQLite, whole files at a time.
 
-Files are read and parsed on every core (``work``) and written here in batches,
-each batch one transaction holding whole files: however a load is interrupted,
-every file is in the database wholly or not at all, and the next load finishes
-the job.
+Files are read and parsed on every core (``work``) and written here in batches of
+whole files. Batches are committed in transactions that grow as the load goes:
+each commits once it holds at least as much as this load committed before it.
+Rows land at scattered ids (``rows.stable_id``), so a commit rewrites pages all
+over each table; growing the transactions keeps the number of commits, and so
+what is written, proportional to the log of the archive's size rather than to
+its size. However a load is interrupted, every file is in the database wholly
+or not at all, at most half of the load's work is lost, and the next load
+finishes the job.
 """
 from __future__ import annotations
 
@@ -23,6 +28,9 @@ from .work import Job, Unchanged, iter_results
 # A batch is written when it holds this many files or this many bytes of text.
 BATCH_FILES = 500
 BATCH_BYTES = 32 * 1024 * 1024
+# The first commit comes after this many bytes of text, each later one when the
+# uncommitted text matches what was committed before it.
+FIRST_COMMIT_BYTES = 64 * 1024 * 1024
 
 
 @dataclass
@@ -58,6 +66,8 @@ def open_database(path: str | os.PathLike) -> sqlite_utils.Database:
     # In WAL mode, NORMAL keeps the database consistent through a crash; a load cut
     # short by a power failure loses at most its last batches, which the next redoes.
     db.execute("PRAGMA synchronous = NORMAL")
+    # A load's large transactions grow the write-ahead log; give the disk back after.
+    db.execute("PRAGMA journal_size_limit = 67108864")
     db.execute("PRAGMA foreign_keys = ON")
     ensure_schema(db)
     return db
@@ -96,7 +106,7 @@ def _walk(folder: Path) -> Iterator[Path]:
 
 
 def save_batch(db: sqlite_utils.Database, batch: list[FileRows], replace: bool = True) -> None:
-    """Write whole files in one transaction, replacing any rows they had.
+    """Write whole files, all of them or none, replacing any rows they had.
 
     ``replace=False`` skips looking for old rows: for files the database never had.
     Rows go in through one prepared INSERT per table (``executemany``): at hundreds
@@ -163,12 +173,19 @@ def load_paths(
 
     batch: list[FileRows] = []
     batch_bytes = 0
+    committed = uncommitted = 0
     touched: list[Unchanged] = []
 
     def flush() -> None:
-        nonlocal batch, batch_bytes
+        nonlocal batch, batch_bytes, committed, uncommitted
         if batch:
+            if not db.conn.in_transaction:
+                db.conn.execute("BEGIN")
             save_batch(db, batch, replace=any(parsed.path in known for parsed in batch))
+            uncommitted += batch_bytes
+            if uncommitted >= max(FIRST_COMMIT_BYTES, committed):
+                db.conn.execute("COMMIT")
+                committed, uncommitted = committed + uncommitted, 0
         for parsed in batch:
             result = FileResult(parsed.path, "failed" if parsed.failed else "loaded", parsed.issues)
             if parsed.failed:
@@ -193,7 +210,11 @@ def load_paths(
             if len(batch) >= BATCH_FILES or batch_bytes >= BATCH_BYTES:
                 flush()
         flush()
+        if db.conn.in_transaction:
+            db.conn.execute("COMMIT")
     finally:
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")
         if cold:
             db.execute("PRAGMA foreign_keys = ON")
     if touched:

@@ -169,3 +169,28 @@ def test_a_search_index_left_half_made_is_made_again(db, archive):
     load_paths(db, ["raw"])
     assert len(search(db, "comments", "gallows")) == 1
     assert check_database(db) == []
+
+
+def test_commits_double_what_is_committed(tmp_path, monkeypatch):
+    # One file per batch and a first commit after the first file: with the load's
+    # rule, 64 files of like sizes take about log2(64) commits, not 64.
+    import pipeline.load as load
+    from pipeline.synth import ArchiveShape, sentences_from, write_archive
+
+    stock = sentences_from(p.read_text(encoding="utf-8") for p in sorted(RAW.glob("*.txt")))
+    write_archive(tmp_path / "raw", stock, ArchiveShape(files=64, top_level=(3, 3), odd_share=0), seed=3)
+    monkeypatch.chdir(tmp_path)
+    reference = open_database("reference.db")
+    load_paths(reference, ["raw"], workers=1)
+
+    monkeypatch.setattr(load, "BATCH_FILES", 1)
+    monkeypatch.setattr(load, "FIRST_COMMIT_BYTES", 1)
+    db = open_database("batched.db")
+    commits = []
+    db.conn.set_trace_callback(lambda sql: commits.append(sql) if sql == "COMMIT" else None)
+    load_paths(db, ["raw"], workers=1)
+    db.conn.set_trace_callback(None)
+    # The load's own commits, and a few more from the finishing work.
+    assert 5 <= len(commits) <= 16, len(commits)
+    assert snapshot(db) == snapshot(reference)
+    assert check_database(db) == []
