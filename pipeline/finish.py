@@ -71,6 +71,10 @@ def ensure_search(db: sqlite_utils.Database) -> None:
             # the index twice as slow. It stays set for later loads.
             db.execute(f"INSERT INTO [{fts}]([{fts}], rank) VALUES ('hashsize', ?)", [FTS_PENDING_BYTES])
             db.execute(f"INSERT INTO [{fts}]([{fts}]) VALUES ('rebuild')")
+            # Large segments left beside each other would be merged by the next load
+            # that writes a row, at a cost of seconds; merged now into one, they cost
+            # less, and queries read one segment.
+            db.execute(f"INSERT INTO [{fts}]([{fts}]) VALUES ('optimize')")
             old = ", ".join(f"old.[{c}]" for c in columns)
             new = ", ".join(f"new.[{c}]" for c in columns)
             listed = ", ".join(f"[{c}]" for c in columns)

@@ -160,7 +160,7 @@ def test_a_file_named_twice_loads_once(db, archive):
 
 
 def test_a_search_index_left_half_made_is_made_again(db, archive):
-    # As a load killed between sqlite-utils filling the index and adding its triggers leaves it.
+    # An index whose triggers are gone can have missed rows: it is made again.
     load_paths(db, ["raw"])
     db.execute("INSERT INTO comments_fts(comments_fts) VALUES ('delete-all')")
     db.execute("DROP TRIGGER comments_ai")
