@@ -198,6 +198,11 @@ def floor(loaded: Path, target: Path) -> tuple[float, float]:
     return insert, fts
 
 
+def _remove_database(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -230,8 +235,7 @@ def run(root: Path, files: int = DEFAULT_FILES, scales: tuple[int, ...] = (1, 2,
         say(f"{scale}x: {files * scale:,} files, {megabytes:,.0f} MB")
         parse = parse_throughput(folders) if scale == scales[0] else None
         db = root / f"load-{scale}x.db"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{db}{suffix}").unlink(missing_ok=True)
+        _remove_database(db)
         cold, peak = run_load(folders, db)
         say(f"  cold load {cold:.1f} s, peak {peak:.0f} MB; verifying ...")
         comments = verify(db, folders, manifests[:scale], rng)
@@ -246,6 +250,10 @@ def run(root: Path, files: int = DEFAULT_FILES, scales: tuple[int, ...] = (1, 2,
         say(f"  floor {measure.floor_s:.1f} s (insert {insert:.1f} + FTS {fts:.1f}), ratio {measure.ratio:.2f}; "
             f"re-run {rerun:.2f} s; {CHANGED_FILES} changed {changed:.2f} s")
         measures.append(measure)
+        # Gigabytes of finished databases would crowd the next size's files out of
+        # the operating system's cache: each size is measured on a machine alike.
+        _remove_database(db)
+        _remove_database(root / f"floor-{scale}x.db")
     (root / "report.json").write_text(json.dumps([asdict(m) | {"ratio": m.ratio} for m in measures], indent=2))
     return measures
 
