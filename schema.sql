@@ -1,11 +1,13 @@
 -- The database that `pipeline load` builds: the single source of truth for its
 -- tables, keys, indexes and views. Applied as is, on every load; every statement is
--- idempotent. Raise user_version whenever a table changes shape: a database built
--- with another version is refused, with the advice to rebuild it.
-PRAGMA user_version = 4;
+-- idempotent. Raise user_version whenever a table changes shape or its ids change
+-- meaning: a database built with another version is refused, with the advice to
+-- rebuild it.
+PRAGMA user_version = 5;
 
--- One row per raw file. Ids are derived from the path, so they stay the same
--- whenever the same file is loaded again.
+-- One row per raw file. A file's id is derived from its path, and the ids of its
+-- post, comments, date mentions and issues from the file's (see pipeline/rows.py),
+-- so they stay the same whenever the same file is loaded again.
 CREATE TABLE IF NOT EXISTS sources (
     id INTEGER PRIMARY KEY,
     path TEXT NOT NULL UNIQUE,      -- as given to `pipeline load`, relative to where it ran

@@ -166,7 +166,8 @@ def check_database(db: sqlite_utils.Database) -> list[str]:
             problems.append(f"{rule}: {len(ids)} rows ({shown})")
     for source in db.query(
         """SELECT sources.id, path, text, posts.id AS post_id, date_line, title, body,
-                  first_line, last_line FROM sources JOIN posts ON posts.source_id = sources.id"""
+                  first_line, last_line FROM sources JOIN posts ON posts.source_id = sources.id
+           ORDER BY path"""
     ):
         comments = list(db.query(
             "SELECT path, body, first_line, last_line FROM comments WHERE post_id = ? ORDER BY seq",

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from .load import display_path
+from .rows import file_id
 from .schema import schema_path
 from .synth import ArchiveShape, SynthPost, expected_comments, sentences_from, write_archive
 from .work import Job, iter_results
@@ -79,7 +80,7 @@ def _size(folders: list[Path]) -> int:
 
 def parse_throughput(folders: list[Path]) -> float:
     """MB/s of reading and parsing the files on every core, with no database."""
-    jobs = [Job(str(f)) for folder in folders for f in sorted(folder.iterdir())]
+    jobs = [Job(str(f), file_id(str(f))) for folder in folders for f in sorted(folder.iterdir())]
     started = time.perf_counter()
     for _ in iter_results(jobs):
         pass

@@ -3,7 +3,7 @@
 Files are read and parsed on every core (``work``) and written here in batches of
 whole files. Batches are committed in transactions that grow as the load goes:
 each commits once it holds at least as much as this load committed before it.
-Rows land at scattered ids (``rows.stable_id``), so a commit rewrites pages all
+Files land at scattered ids (``rows.file_id``), so a commit rewrites pages all
 over each table; growing the transactions keeps the number of commits, and so
 what is written, proportional to the log of the archive's size rather than to
 its size. However a load is interrupted, every file is in the database wholly
@@ -21,7 +21,7 @@ import sqlite_utils
 
 from .finish import ensure_finished, mark_unfinished
 from .model import Issue
-from .rows import INSERTS, TABLES, FileRows, stable_id
+from .rows import INSERTS, TABLES, FileRows, file_id
 from .schema import SCHEMA_VERSION, SchemaMismatch, drop_secondary_indexes, ensure_schema
 from .work import Job, Unchanged, iter_results
 
@@ -162,14 +162,21 @@ def load_paths(
             return False
         return stat.st_size == row["bytes"] and stat.st_mtime_ns == row["mtime_ns"]
 
+    # A file keeps the id it was given; a new one takes the id its path gives, or
+    # the next free one should another file have it.
+    taken = {row["id"] for row in known.values()}
     jobs = []
     for path in files:
         if stat_unchanged(path):
             report.unchanged += 1
             if on_file:
                 on_file(FileResult(path, "unchanged"))
+        elif path in known:
+            jobs.append(Job(path, known[path]["id"], known[path]["sha256"]))
         else:
-            jobs.append(Job(path, known[path]["sha256"] if path in known else None))
+            source_id = file_id(path, taken)
+            taken.add(source_id)
+            jobs.append(Job(path, source_id))
 
     batch: list[FileRows] = []
     batch_bytes = 0

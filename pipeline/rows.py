@@ -1,19 +1,34 @@
 """What one parsed file becomes in the database: its rows, table by table.
 
-A pure function of the parse result, run where the file was parsed, so that only
-plain tuples travel to the process that writes them.
+A pure function of the parse result and the file's id, run where the file was
+parsed, so that only plain tuples travel to the process that writes them.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 from dataclasses import dataclass
-from typing import Optional
+from typing import Container, Iterable, Optional
 
 from .model import Issue, ParsedFile
+from .parse import NOT_READ
 
-# Ids are kept within JavaScript's safe integers, so Datasette's JSON keeps them exact.
+# A file's rows take their ids from one block of the id space. The file's own id
+# (its source's and its post's) is the block's first, derived from its path; each of
+# its comments, date mentions and issues is numbered within the block. A file's rows
+# are thus neighbours in every table: a load writes each file in one place instead
+# of scattering its rows over whole tables. Ids stay within JavaScript's safe
+# integers (53 bits), so Datasette's JSON keeps them exact.
 _ID_BITS = 53
+LOCAL_BITS = 20
+_BLOCKS = 1 << (_ID_BITS - LOCAL_BITS)
+
+
+def max_rows_per_file() -> int:
+    """Rows a file may give one table: half its block, so numbering stays quick."""
+    return 1 << (LOCAL_BITS - 1)
+
 
 # Tables in the order their rows are inserted (parents before children), and the
 # columns each row gives, in schema.sql's order (a test holds them to it).
@@ -35,14 +50,39 @@ INSERTS = {
 }
 
 
-def stable_id(*parts: str) -> int:
-    """An integer id derived from the parts, the same on every load.
-
-    Every row's id is derived from its file's path and its place in the file, so
-    loading a file again, or other files besides, never changes an id.
-    """
+def _hash(*parts: str) -> int:
     digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).digest()
-    return int.from_bytes(digest[:8], "big") & ((1 << _ID_BITS) - 1)
+    return int.from_bytes(digest[:8], "big")
+
+
+def file_id(path: str, taken: Container[int] = ()) -> int:
+    """The id of the file at ``path``, derived from the path: the same on every load.
+
+    Should another path already have it (in ``taken``: about one chance in eight
+    billion for each pair of paths), the next free block is taken instead.
+    """
+    block = _hash(path) % _BLOCKS
+    while (block << LOCAL_BITS) in taken:
+        block = (block + 1) % _BLOCKS
+    return block << LOCAL_BITS
+
+
+def _numbered(base: int, keys: Iterable[str]) -> list[int]:
+    """Ids within the block at ``base``, one for each key, derived from the key.
+
+    A key whose number another key of the file took gets the next free one, so a
+    row keeps its id when rows are added to its file, unless their numbers collide.
+    """
+    mask = (1 << LOCAL_BITS) - 1
+    used: set[int] = set()
+    ids = []
+    for key in keys:
+        local = _hash(key) & mask
+        while local in used:
+            local = (local + 1) & mask
+        used.add(local)
+        ids.append(base + local)
+    return ids
 
 
 @dataclass
@@ -57,10 +97,15 @@ class FileRows:
     size: int  # characters of text, for sizing batches
 
 
-def rows_of(parsed: ParsedFile) -> FileRows:
-    """The rows one parsed file becomes."""
-    source_id = stable_id(parsed.path)
-    ids = {c.path: stable_id(parsed.path, c.path) for c in parsed.comments}
+def rows_of(parsed: ParsedFile, source_id: Optional[int] = None) -> FileRows:
+    """The rows one parsed file becomes, with ids in the block at ``source_id``
+    (by default, the one its path gives: ``file_id``)."""
+    if source_id is None:
+        source_id = file_id(parsed.path)
+    parsed = _within_capacity(parsed)
+    ids = dict(zip((c.path for c in parsed.comments), _numbered(source_id, (c.path for c in parsed.comments))))
+    mention_ids = _numbered(source_id, (f"{m.comment_path or ''}\x1f{m.start}" for m in parsed.mentions))
+    issue_ids = _numbered(source_id, map(str, range(len(parsed.issues))))
     post = parsed.post
     loaded_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     rows: dict[str, list[tuple]] = {
@@ -75,15 +120,15 @@ def rows_of(parsed: ParsedFile) -> FileRows:
             for c in parsed.comments
         ],
         "date_mentions": [
-            (stable_id(parsed.path, "mention", m.comment_path or "", str(m.start)), source_id,
+            (mention_id, source_id,
              ids[m.comment_path] if m.comment_path else None, m.text, m.start, m.end, m.value, m.precision,
              m.resolution)
-            for m in parsed.mentions
+            for mention_id, m in zip(mention_ids, parsed.mentions)
         ],
         "parse_issues": [
-            (stable_id(parsed.path, "issue", str(number)), source_id, issue.line, issue.kind, issue.severity,
+            (issue_id, source_id, issue.line, issue.kind, issue.severity,
              issue.message)
-            for number, issue in enumerate(parsed.issues)
+            for issue_id, issue in zip(issue_ids, parsed.issues)
         ],
     }
     if post is not None:
@@ -95,3 +140,18 @@ def rows_of(parsed: ParsedFile) -> FileRows:
             post.last_line, len(parsed.comments),
         ))
     return FileRows(parsed.path, source_id, rows, parsed.issues, parsed.failed, len(parsed.text))
+
+
+def _within_capacity(parsed: ParsedFile) -> ParsedFile:
+    """The file as parsed, or, when it gives a table more rows than its block holds,
+    the file not read as a post, with an error saying why."""
+    limit = max_rows_per_file()
+    counts = {"comments": len(parsed.comments), "date mentions": len(parsed.mentions),
+              "issues": len(parsed.issues)}
+    over = [f"{count:,} {what}" for what, count in counts.items() if count > limit]
+    if not over:
+        return parsed
+    issue = Issue(1, "too-large", f"the file gives {' and '.join(over)}; one file may give a table at most "
+                  f"{limit:,} rows", "error")
+    return dataclasses.replace(parsed, layout=NOT_READ, placement=None, layout_note=f"{parsed.layout}, too large",
+                               post=None, comments=[], mentions=[], issues=[issue])

@@ -7,8 +7,9 @@ import sqlite_utils
 
 from .model import PipelineError
 
-# Raise with user_version in schema.sql whenever a table changes shape.
-SCHEMA_VERSION = 4
+# Raise with user_version in schema.sql whenever a table changes shape or its ids
+# change meaning.
+SCHEMA_VERSION = 5
 
 
 class SchemaMismatch(PipelineError):

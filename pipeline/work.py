@@ -1,6 +1,7 @@
 """Reading and parsing files on every core, in order, a bounded number at a time.
 
-``parse_bytes`` is a pure function of a file's path and bytes, so the work is
+``parse_bytes`` is a pure function of a file's path and bytes (and ``rows_of`` of
+its result and the file's id), so the work is
 spread over processes here, and could as well be spread over machines. The main
 process only writes: results come back in file order, and no more than a few
 chunks are ever in flight, so memory does not grow with the archive.
@@ -27,6 +28,7 @@ PARALLEL_FROM = 200
 @dataclass(frozen=True)
 class Job:
     path: str
+    source_id: int  # the file's id (rows.file_id): its rows are numbered from it
     known_sha256: Optional[str] = None  # of the copy already loaded, if any
 
 
@@ -48,12 +50,12 @@ def read_and_parse(job: Job) -> Result:
             data = f.read()
             mtime_ns = os.fstat(f.fileno()).st_mtime_ns
     except OSError as error:
-        return rows_of(unreadable(job.path, error))
+        return rows_of(unreadable(job.path, error), job.source_id)
     if job.known_sha256 and hashlib.sha256(data).hexdigest() == job.known_sha256:
         return Unchanged(job.path, mtime_ns)
     parsed = parse_bytes(job.path, data)
     parsed.mtime_ns = mtime_ns
-    return rows_of(parsed)
+    return rows_of(parsed, job.source_id)
 
 
 def unreadable(path: str, error: OSError) -> ParsedFile:

@@ -7,14 +7,15 @@ import pytest
 import yaml
 from datasette.app import Datasette
 
-from pipeline.load import open_database, stable_id
+from pipeline.load import open_database
+from pipeline.rows import file_id
 from pipeline.parse import parse_file
 
 from .conftest import RAW, ROOT, sample_database
 
 METADATA = yaml.safe_load((ROOT / "metadata.yml").read_text())
 QUERIES = METADATA["databases"]["blog"]["queries"]
-WAR = stable_id("raw/001_1f9ec539c5090330.txt")  # "The War Goes On": 14 comments, 9 replies
+WAR = file_id("raw/001_1f9ec539c5090330.txt")  # "The War Goes On": 14 comments, 9 replies
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,9 @@ import shutil
 import pytest
 
 from pipeline.audit import check_database
-from pipeline.load import SchemaMismatch, load_paths, open_database, stable_id
+from pipeline.load import SchemaMismatch, load_paths, open_database
+from pipeline import rows
+from pipeline.rows import file_id
 
 from .conftest import RAW
 
@@ -59,11 +61,14 @@ def test_changed_file_replaces_exactly_its_rows(db, archive):
     report = load_paths(db, ["raw"])
     assert (report.loaded, report.unchanged) == (1, 4)
     after = snapshot(db)
-    source_id = stable_id("raw/003_92b3ed089a46f2e7.txt")
+    source_id = file_id("raw/003_92b3ed089a46f2e7.txt")
     assert [c for c in after["comments"] if c["post_id"] != source_id] == \
         [c for c in before["comments"] if c["post_id"] != source_id]
     mine = [c for c in after["comments"] if c["post_id"] == source_id]
     assert len(mine) == 40 and {c["body"] for c in mine} >= {"One more comment at the end."}
+    # The comments that were there keep their ids.
+    assert {(c["id"], c["path"]) for c in before["comments"] if c["post_id"] == source_id} < \
+        {(c["id"], c["path"]) for c in mine}
 
 
 def test_removed_file_loses_its_rows_unless_kept(db, archive):
@@ -91,9 +96,62 @@ def test_ids_are_the_same_whatever_else_is_loaded(tmp_path, archive):
     everything = open_database(tmp_path / "all.db")
     load_paths(everything, ["raw"])
     query = "SELECT id, parent_id, path FROM comments WHERE post_id = ? ORDER BY id"
-    post_id = stable_id("raw/002_8a5aa0765c243ef5.txt")
+    post_id = file_id("raw/002_8a5aa0765c243ef5.txt")
     assert list(one.query(query, [post_id])) == list(everything.query(query, [post_id]))
     assert len(list(one.query(query, [post_id]))) == 55
+
+
+def test_a_files_rows_are_numbered_within_its_block(db, archive):
+    load_paths(db, ["raw"])
+    block = 1 << rows.LOCAL_BITS
+    for source in db.query("SELECT id, path FROM sources"):
+        assert source["id"] == file_id(source["path"]) and source["id"] % block == 0
+        for table, key in (("comments", "post_id"), ("date_mentions", "post_id"), ("parse_issues", "source_id")):
+            ids = [row["id"] for row in db.query(f"SELECT id FROM {table} WHERE {key} = ?", [source["id"]])]
+            assert all(source["id"] <= i < source["id"] + block for i in ids), table
+    assert db.execute("SELECT count(*) FROM date_mentions").fetchone()[0] > 0
+
+
+def test_files_whose_ids_collide_take_the_next_free_ones(db, archive, monkeypatch):
+    monkeypatch.setattr(rows, "_hash", lambda *parts: 7)  # every path, every comment: the same id
+    report = load_paths(db, ["raw"])
+    assert (report.loaded, report.failed) == (5, [])
+    block = 1 << rows.LOCAL_BITS
+    ids = [row["id"] for row in db.query("SELECT id FROM sources ORDER BY path")]
+    assert ids == [(7 + k) * block for k in range(5)]
+    assert counts(db) == {"sources": 5, "posts": 5, "comments": 160, "parse_issues": 0}
+    assert check_database(db) == []
+    # A changed file keeps the id it was given, and a new one takes a free one.
+    target = archive / "003_92b3ed089a46f2e7.txt"
+    target.write_text(target.read_text(encoding="utf-8") + "\n  40. One more comment at the end.\n",
+                      encoding="utf-8")
+    shutil.copy(archive / "000_a04ef07ac41940ba.txt", archive / "copy.txt")
+    assert load_paths(db, ["raw"]).loaded == 2
+    assert [row["id"] for row in db.query("SELECT id FROM sources ORDER BY path")] == ids + [12 * block]
+    assert check_database(db) == []
+
+
+def test_a_file_too_large_for_its_block_is_refused_and_the_rest_load(tmp_path, archive, monkeypatch):
+    whole = open_database(tmp_path / "whole.db")
+    load_paths(whole, ["raw"])
+    sizes = {row["path"]: row for row in whole.query(
+        """SELECT s.path, (SELECT count(*) FROM comments WHERE post_id = s.id) AS comments,
+                  (SELECT count(*) FROM date_mentions WHERE post_id = s.id) AS mentions FROM sources s""")}
+    monkeypatch.setattr(rows, "LOCAL_BITS", 6)  # a file may give a table 32 rows
+    db = open_database(tmp_path / "small.db")
+    report = load_paths(db, ["raw"])
+    too_large = {path for path, size in sizes.items() if max(size["comments"], size["mentions"]) > 32}
+    assert too_large and too_large != set(sizes)
+    assert {r.path for r in report.failed} == too_large
+    for result in report.failed:
+        [issue] = result.issues
+        assert issue.line == 1 and "one file may give a table at most 32 rows" in issue.message
+        assert f"{sizes[result.path]['comments']} comments" in issue.message or sizes[result.path]["comments"] <= 32
+    loaded = {row["path"]: row["comments"] for row in db.query(
+        "SELECT s.path, count(c.id) AS comments FROM sources s JOIN posts p ON p.source_id = s.id "
+        "LEFT JOIN comments c ON c.post_id = p.id GROUP BY s.path")}
+    assert loaded == {path: size["comments"] for path, size in sizes.items() if path not in too_large}
+    assert check_database(db) == []
 
 
 def test_a_bad_file_is_recorded_and_the_rest_load(db, archive):
