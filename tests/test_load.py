@@ -3,6 +3,8 @@ import shutil
 import pytest
 
 from pipeline.audit import check_database
+from pipeline import finish
+from pipeline.finish import FTS_AUTOMERGE
 from pipeline.load import SchemaMismatch, load_paths, open_database
 from pipeline import rows
 from pipeline.rows import file_id
@@ -204,6 +206,17 @@ def test_search_follows_every_load(db, archive):
         for word in ("strike", "Napo", "scaffold", "probation"):
             assert sorted(search(db, table, word)) == sorted(search(fresh, table, word))
     assert check_database(db) == []
+
+
+def test_search_indexes_are_built_merged_and_left_merging_as_usual(db, archive, monkeypatch):
+    # Little text pending: the build writes many segments, to be merged into one.
+    monkeypatch.setattr(finish, "FTS_PENDING_BYTES", 4096)
+    load_paths(db, ["raw"])
+    for table in ("posts", "comments"):
+        config = dict(db.execute(f"SELECT k, v FROM {table}_fts_config").fetchall())
+        assert (config["automerge"], config["hashsize"]) == (FTS_AUTOMERGE, 4096)
+        assert db.execute(f"SELECT count(DISTINCT segid) FROM {table}_fts_idx").fetchone()[0] == 1
+    assert len(search(db, "comments", "gallows")) == 1
 
 
 def test_row_columns_follow_the_schema(db):
