@@ -65,7 +65,9 @@ def load(paths, db_path, keep_missing, workers, quiet):
             raise click.UsageError(f"no PATHS given and there is no {DEFAULT_RAW}/ folder here: "
                                    "name the dump files or folders to load")
         paths = (Path(DEFAULT_RAW),)
-    files = list(iter_source_files(paths))
+    # Counted for the progress bar, then walked again by the load: a folder's
+    # listing is not held in memory.
+    total = sum(1 for _ in iter_source_files(paths))
     try:
         db = open_database(db_path)
     except PipelineError as error:
@@ -75,15 +77,14 @@ def load(paths, db_path, keep_missing, workers, quiet):
     results: list[FileResult] = []
     try:
         show = not quiet and sys.stderr.isatty()
-        with click.progressbar(length=len(files), label="Loading", file=sys.stderr,
+        with click.progressbar(length=total, label="Loading", file=sys.stderr,
                                hidden=not show) as bar:
             def on_file(result: FileResult) -> None:
                 if result.issues:  # only these are reported, so memory does not grow with the archive
                     results.append(result)
                 bar.update(1)
 
-            report = load_paths(db, paths, keep_missing=keep_missing, on_file=on_file, files=files,
-                                workers=workers)
+            report = load_paths(db, paths, keep_missing=keep_missing, on_file=on_file, workers=workers)
     except sqlite3.DatabaseError as error:
         # Whole files are written or not at all, so what was loaded stays loaded.
         hint = ": is another load running?" if "locked" in str(error) else ""

@@ -85,24 +85,46 @@ def iter_source_files(paths: Iterable[str | os.PathLike]) -> Iterator[str]:
     """Every file named, and every file under each folder named, in sorted order.
 
     Hidden files and folders (a leading dot) are skipped, and a file named twice
-    (as itself and within its folder) is given once.
+    (as itself and within its folder, or within two folders named) is given once.
+    What is remembered to do so is the paths named, not the files found: memory
+    does not grow with the number of files.
     """
-    seen: set[str] = set()
-    for path in paths:
-        path = Path(path)
-        for file in _walk(path) if path.is_dir() else [path]:
-            shown = display_path(file)
-            if shown not in seen:
-                seen.add(shown)
-                yield shown
+    named = [Path(p) for p in paths]
+    folders = {os.path.abspath(p) for p in named if p.is_dir()}
+    files = {os.path.abspath(p) for p in named if not p.is_dir()}
+    done: set[str] = set()  # named folders walked, named files given
+    for path in named:
+        absolute = os.path.abspath(path)
+        if absolute in done:
+            continue
+        done.add(absolute)
+        if absolute not in folders:
+            yield display_path(path)
+            continue
+        for file in _walk(absolute, folders, done):
+            if file in files:
+                if file in done:
+                    continue
+                done.add(file)
+            yield display_path(file)
 
 
-def _walk(folder: Path) -> Iterator[Path]:
-    for root, dirs, files in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
+def _walk(folder: str, folders: set[str], done: set[str]) -> Iterator[str]:
+    """The files under ``folder``, leaving out named folders already walked (and
+    noting those walked into)."""
+    for root, dirs, names in os.walk(folder):
+        kept = []
+        for d in sorted(dirs):
+            below = os.path.join(root, d)
+            if d.startswith(".") or below in done:
+                continue
+            if below in folders:
+                done.add(below)
+            kept.append(d)
+        dirs[:] = kept
+        for name in sorted(names):
             if not name.startswith("."):
-                yield Path(root) / name
+                yield os.path.join(root, name)
 
 
 def save_batch(db: sqlite_utils.Database, batch: list[FileRows], replace: bool = True) -> None:
@@ -128,7 +150,6 @@ def load_paths(
     *,
     keep_missing: bool = False,
     on_file: Optional[Callable[[FileResult], None]] = None,
-    files: Optional[list[str]] = None,
     workers: Optional[int] = None,
 ) -> LoadReport:
     """Load every file under ``paths``, skipping those whose content is unchanged.
@@ -138,57 +159,74 @@ def load_paths(
     that are gone from a folder being loaded are removed unless ``keep_missing``.
     ``on_file`` is called after each file, for progress and reporting. The finishing
     work (indexes, dates, search, statistics) runs once at the end.
+
+    Files are streamed: what a load holds in memory is a few batches of them, and
+    what it knows of those loaded before is asked of the database file by file,
+    so memory does not grow with the archive.
     """
     paths = list(paths)
-    files = files if files is not None else list(iter_source_files(paths))
-    known = {row["path"]: row for row in db.query("SELECT id, path, sha256, bytes, mtime_ns FROM sources")}
     report = LoadReport()
-    cold = not known and bool(files)
-    if cold:
-        # Into an empty database, rows go in faster without the schema's indexes
-        # (ensure_finished makes them again, in bulk) and without checking foreign
-        # keys row by row: nothing is there to refer to or cascade to, the rows are
-        # made consistent by construction, and `pipeline check` verifies them.
-        drop_secondary_indexes(db)
-        db.execute("PRAGMA foreign_keys = OFF")
+    cold = db.execute("SELECT 1 FROM sources LIMIT 1").fetchone() is None
+    # Ids given to files not written yet: with the database's, those a new file's
+    # id must not collide with.
+    pending_ids: set[int] = set()
 
-    def stat_unchanged(path: str) -> bool:
-        row = known.get(path)
-        if row is None:
-            return False
-        try:
-            stat = os.stat(path)
-        except OSError:
-            return False
-        return stat.st_size == row["bytes"] and stat.st_mtime_ns == row["mtime_ns"]
+    def recorded(path: str) -> Optional[tuple]:
+        return db.execute("SELECT id, sha256, bytes, mtime_ns FROM sources WHERE path = ?", [path]).fetchone()
 
-    # A file keeps the id it was given; a new one takes the id its path gives, or
-    # the next free one should another file have it.
-    taken = {row["id"] for row in known.values()}
-    jobs = []
-    for path in files:
-        if stat_unchanged(path):
-            report.unchanged += 1
-            if on_file:
-                on_file(FileResult(path, "unchanged"))
-        elif path in known:
-            jobs.append(Job(path, known[path]["id"], known[path]["sha256"]))
-        else:
-            source_id = file_id(path, taken)
-            taken.add(source_id)
-            jobs.append(Job(path, source_id))
+    def taken(source_id: int) -> bool:
+        return source_id in pending_ids or \
+            db.execute("SELECT 1 FROM sources WHERE id = ?", [source_id]).fetchone() is not None
+
+    def jobs() -> Iterator[Job]:
+        for path in iter_source_files(paths):
+            row = recorded(path)
+            if row is None:
+                # A new file takes the id its path gives, or the next free one
+                # should another file have it.
+                source_id = file_id(path, _Taken(taken))
+                pending_ids.add(source_id)
+                yield Job(path, source_id)
+                continue
+            source_id, sha256, size, mtime_ns = row
+            try:
+                stat = os.stat(path)
+                unchanged = stat.st_size == size and stat.st_mtime_ns == mtime_ns
+            except OSError:
+                unchanged = False
+            if unchanged:
+                report.unchanged += 1
+                if on_file:
+                    on_file(FileResult(path, "unchanged"))
+            else:
+                yield Job(path, source_id, sha256)
 
     batch: list[FileRows] = []
     batch_bytes = 0
     committed = uncommitted = 0
     touched: list[Unchanged] = []
+    keys_dropped = False
 
     def flush() -> None:
-        nonlocal batch, batch_bytes, committed, uncommitted
-        if batch:
+        nonlocal batch, batch_bytes, committed, uncommitted, touched, keys_dropped
+        if batch and cold and not keys_dropped:
+            # Into an empty database, rows go in faster without the schema's indexes
+            # (ensure_finished makes them again, in bulk) and without checking foreign
+            # keys row by row: nothing is there to refer to or cascade to, the rows
+            # are made consistent by construction, and `pipeline check` verifies them.
+            drop_secondary_indexes(db)
+            db.execute("PRAGMA foreign_keys = OFF")
+            keys_dropped = True
+        if batch or touched:
             if not db.conn.in_transaction:
                 db.conn.execute("BEGIN")
-            save_batch(db, batch, replace=any(parsed.path in known for parsed in batch))
+            if batch:
+                save_batch(db, batch, replace=not cold)
+                pending_ids.difference_update(parsed.source_id for parsed in batch)
+            if touched:
+                # Remember the new modification times, so the next load need not read them.
+                db.conn.executemany("UPDATE sources SET mtime_ns = ? WHERE path = ?",
+                                    [(t.mtime_ns, t.path) for t in touched])
             uncommitted += batch_bytes
             if uncommitted >= max(FIRST_COMMIT_BYTES, committed):
                 db.conn.execute("COMMIT")
@@ -202,19 +240,19 @@ def load_paths(
             report.warnings += sum(1 for issue in parsed.issues if issue.severity != "error")
             if on_file:
                 on_file(result)
-        batch, batch_bytes = [], 0
+        batch, batch_bytes, touched = [], 0, []
 
     try:
-        for result in iter_results(jobs, workers, ahead=2 * BATCH_FILES):
+        for result in iter_results(jobs(), workers, ahead=2 * BATCH_FILES):
             if isinstance(result, Unchanged):
                 touched.append(result)
                 report.unchanged += 1
                 if on_file:
                     on_file(FileResult(result.path, "unchanged"))
-                continue
-            batch.append(result)
-            batch_bytes += result.size
-            if len(batch) >= BATCH_FILES or batch_bytes >= BATCH_BYTES:
+            else:
+                batch.append(result)
+                batch_bytes += result.size
+            if len(batch) + len(touched) >= BATCH_FILES or batch_bytes >= BATCH_BYTES:
                 flush()
         flush()
         if db.conn.in_transaction:
@@ -222,28 +260,44 @@ def load_paths(
     finally:
         if db.conn.in_transaction:
             db.conn.execute("ROLLBACK")
-        if cold:
+        if keys_dropped:
             db.execute("PRAGMA foreign_keys = ON")
-    if touched:
-        # Remember the new modification times, so the next load need not read them.
-        with db.atomic():
-            db.conn.executemany("UPDATE sources SET mtime_ns = ? WHERE id = ?",
-                                [(t.mtime_ns, known[t.path]["id"]) for t in touched])
     if not keep_missing:
-        report.removed = remove_missing(db, paths, set(files))
+        report.removed = remove_missing(db, paths)
     ensure_finished(db)
     return report
 
 
-def remove_missing(db: sqlite_utils.Database, paths: Iterable[str | os.PathLike], present: set[str]) -> int:
-    """Delete the rows of files that were loaded from these folders and are gone."""
-    folders = [display_path(p) for p in paths if Path(p).is_dir()]
+class _Taken:
+    """``x in taken`` for file_id, asked of a function."""
+
+    def __init__(self, taken: Callable[[int], bool]):
+        self._taken = taken
+
+    def __contains__(self, source_id: object) -> bool:
+        return isinstance(source_id, int) and self._taken(source_id)
+
+
+def remove_missing(db: sqlite_utils.Database, paths: Iterable[str | os.PathLike]) -> int:
+    """Delete the rows of files that were loaded from these folders and are gone.
+
+    A file under a folder being loaded is gone when loading the paths would not
+    give it: it is no longer a file, or it is hidden within every such folder (a
+    part with a leading dot), and it is not named itself.
+    """
+    named = [Path(p) for p in paths]
+    folders = [os.path.abspath(p) for p in named if p.is_dir()]
+    files = {os.path.abspath(p) for p in named if not p.is_dir()}
     gone = []
-    for row in db.query("SELECT id, path FROM sources"):
-        if row["path"] in present:
+    for source_id, path in db.execute("SELECT id, path FROM sources") if folders else ():
+        absolute = os.path.abspath(path)
+        within = [Path(os.path.relpath(absolute, folder)).parts for folder in folders
+                  if absolute.startswith(folder.rstrip(os.sep) + os.sep)]
+        if not within or absolute in files:
             continue
-        if any(folder == "." or row["path"].startswith(folder.rstrip("/") + "/") for folder in folders):
-            gone.append(row["id"])
+        walked = any(not any(part.startswith(".") for part in parts) for parts in within)
+        if not (walked and os.path.isfile(absolute)):
+            gone.append(source_id)
     if gone:
         with db.atomic():
             mark_unfinished(db)

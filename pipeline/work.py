@@ -9,6 +9,7 @@ chunks are ever in flight, so memory does not grow with the archive.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
@@ -74,15 +75,18 @@ def _read_and_parse_chunk(jobs: list[Job]) -> list[Result]:
 def iter_results(jobs: Iterable[Job], workers: Optional[int] = None, ahead: int = 1000) -> Iterator[Result]:
     """Each job's result, in order; parsed in ``workers`` processes (default: every core).
 
-    Up to ``ahead`` files are parsed ahead of the one being consumed, so the workers
-    keep going while the consumer writes a batch, and memory stays bounded.
+    Jobs are taken from ``jobs`` as they are needed: up to ``ahead`` files are
+    parsed ahead of the one being consumed, so the workers keep going while the
+    consumer writes a batch, and memory stays bounded however many jobs there are.
     """
-    jobs = list(jobs)
+    jobs = iter(jobs)
     workers = workers or os.cpu_count() or 1
-    if workers < 2 or len(jobs) < PARALLEL_FROM:
-        yield from map(read_and_parse, jobs)
+    first = list(itertools.islice(jobs, PARALLEL_FROM))
+    if workers < 2 or len(first) < PARALLEL_FROM:
+        yield from map(read_and_parse, itertools.chain(first, jobs))
         return
-    chunks = (jobs[i:i + CHUNK] for i in range(0, len(jobs), CHUNK))
+    remaining = itertools.chain(first, jobs)
+    chunks = iter(lambda: list(itertools.islice(remaining, CHUNK)), [])
     with ProcessPoolExecutor(max_workers=workers) as pool:
         pending: deque = deque()
         for chunk in chunks:

@@ -5,7 +5,7 @@ import pytest
 from pipeline.audit import check_database
 from pipeline import finish
 from pipeline.finish import FTS_AUTOMERGE
-from pipeline.load import SchemaMismatch, load_paths, open_database
+from pipeline.load import SchemaMismatch, iter_source_files, load_paths, open_database
 from pipeline import rows
 from pipeline.rows import file_id
 
@@ -228,6 +228,39 @@ def test_row_columns_follow_the_schema(db):
 def test_a_file_named_twice_loads_once(db, archive):
     report = load_paths(db, ["raw/000_a04ef07ac41940ba.txt", "raw", "./raw/000_a04ef07ac41940ba.txt"])
     assert (report.loaded, db["posts"].count) == (5, 5)
+
+
+def test_every_file_named_is_given_once(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for name in ("top/a.txt", "top/sub/b.txt", "top/.hid/c.txt", "top/.d.txt", "top/sub/deeper/e.txt"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x")
+    walked = ["top/a.txt", "top/sub/b.txt", "top/sub/deeper/e.txt"]
+    assert list(iter_source_files(["top"])) == walked
+    assert list(iter_source_files(["top/sub", "top", "./top/sub/deeper"])) == \
+        ["top/sub/b.txt", "top/sub/deeper/e.txt", "top/a.txt"]
+    assert list(iter_source_files(["top", "top/sub", "top/a.txt", "top/.d.txt", "top/.hid"])) == \
+        walked + ["top/.d.txt", "top/.hid/c.txt"]
+    assert list(iter_source_files(["top/a.txt", "top", "top/a.txt"])) == \
+        ["top/a.txt", "top/sub/b.txt", "top/sub/deeper/e.txt"]
+    assert list(iter_source_files([tmp_path / "top" / "sub"])) == ["top/sub/b.txt", "top/sub/deeper/e.txt"]
+
+
+def test_only_files_gone_from_what_is_named_are_removed(db, archive):
+    hidden = archive / ".drafts"
+    hidden.mkdir()
+    shutil.move(archive / "004_f41891cd9d906480.txt", hidden / "004.txt")
+    shutil.copy(archive / "000_a04ef07ac41940ba.txt", archive / ".000.txt")
+    assert load_paths(db, ["raw", "raw/.drafts", "raw/.000.txt"]).loaded == 6
+    # Named again, nothing is gone; the folder alone no longer gives the hidden ones.
+    assert load_paths(db, ["raw/.drafts", "raw", "raw/.000.txt"]).removed == 0
+    assert load_paths(db, ["raw", "raw/.000.txt"]).removed == 1
+    assert load_paths(db, ["raw"]).removed == 1
+    (archive / "001_1f9ec539c5090330.txt").unlink()
+    assert load_paths(db, ["raw/002_8a5aa0765c243ef5.txt"]).removed == 0
+    assert load_paths(db, ["raw"]).removed == 1
+    assert [row["path"] for row in db.query("SELECT path FROM sources ORDER BY path")] == [
+        "raw/000_a04ef07ac41940ba.txt", "raw/002_8a5aa0765c243ef5.txt", "raw/003_92b3ed089a46f2e7.txt"]
 
 
 def test_a_search_index_left_half_made_is_made_again(db, archive):
