@@ -13,6 +13,7 @@ finishes the job.
 from __future__ import annotations
 
 import os
+import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Optional
@@ -217,6 +218,7 @@ def load_paths(
             drop_secondary_indexes(db)
             db.execute("PRAGMA foreign_keys = OFF")
             keys_dropped = True
+            _bulk_journal(db)
         if batch or touched:
             if not db.conn.in_transaction:
                 db.conn.execute("BEGIN")
@@ -265,7 +267,34 @@ def load_paths(
     if not keep_missing:
         report.removed = remove_missing(db, paths)
     ensure_finished(db)
+    if keys_dropped:
+        _shared_journal(db)
     return report
+
+
+def _bulk_journal(db: sqlite_utils.Database) -> None:
+    """Journal a first load the way that writes least.
+
+    In WAL mode every page is written twice, to the log and then to the database;
+    with a rollback journal, pages new to the file (all a first load writes, bar a
+    few) are written once, the journal keeping only the few pages that were there
+    before each commit. Syncing in full keeps the new file safe through a power cut.
+    Should another connection be reading the database, it stays as it is.
+    """
+    try:
+        db.execute("PRAGMA journal_mode = TRUNCATE")
+        db.execute("PRAGMA synchronous = FULL")
+    except sqlite3.OperationalError:
+        pass
+
+
+def _shared_journal(db: sqlite_utils.Database) -> None:
+    """Back to WAL mode, in which readers (Datasette) and a load do not block each other."""
+    try:
+        db.enable_wal()
+        db.execute("PRAGMA synchronous = NORMAL")
+    except sqlite3.OperationalError:
+        pass  # another connection holds it: the next load opens it in WAL mode
 
 
 class _Taken:

@@ -3,7 +3,7 @@ import shutil
 import pytest
 
 from pipeline.audit import check_database
-from pipeline import finish
+from pipeline import finish, load
 from pipeline.finish import FTS_AUTOMERGE
 from pipeline.load import SchemaMismatch, iter_source_files, load_paths, open_database
 from pipeline import rows
@@ -217,6 +217,28 @@ def test_search_indexes_are_built_merged_and_left_merging_as_usual(db, archive, 
         assert (config["automerge"], config["hashsize"]) == (FTS_AUTOMERGE, 4096)
         assert db.execute(f"SELECT count(DISTINCT segid) FROM {table}_fts_idx").fetchone()[0] == 1
     assert len(search(db, "comments", "gallows")) == 1
+
+
+def test_a_first_load_writes_with_a_rollback_journal_and_leaves_wal(db, archive, monkeypatch):
+    modes = []
+    save_batch = load.save_batch
+
+    def watched(db, batch, replace=True):
+        modes.append(db.execute("PRAGMA journal_mode").fetchone()[0])
+        save_batch(db, batch, replace)
+
+    monkeypatch.setattr(load, "BATCH_FILES", 2)
+    monkeypatch.setattr(load, "save_batch", watched)
+    load_paths(db, ["raw"])
+    assert modes == ["truncate"] * 3
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
+    target = archive / "003_92b3ed089a46f2e7.txt"
+    target.write_text(target.read_text(encoding="utf-8") + "\n  40. One more comment at the end.\n",
+                      encoding="utf-8")
+    load_paths(db, ["raw"])
+    assert modes == ["truncate"] * 3 + ["wal"]
+    assert check_database(db) == []
 
 
 def test_row_columns_follow_the_schema(db):
