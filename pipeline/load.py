@@ -12,6 +12,7 @@ finishes the job.
 """
 from __future__ import annotations
 
+import operator
 import os
 import sqlite3
 from dataclasses import dataclass, field
@@ -22,9 +23,12 @@ import sqlite_utils
 
 from .finish import ensure_finished, mark_unfinished
 from .model import Issue
-from .rows import INSERTS, TABLES, FileRows, file_id
+from .rows import COLUMNS, INSERTS, TABLES, FileRows, file_id
 from .schema import SCHEMA_VERSION, SchemaMismatch, drop_secondary_indexes, ensure_schema
 from .work import Job, Unchanged, iter_results
+
+_first = operator.itemgetter(0)
+_ORDER = {"comments": operator.itemgetter(COLUMNS["comments"].index("depth"), 0)}
 
 # A batch is written when it holds this many files or this many bytes of text.
 BATCH_FILES = 500
@@ -138,9 +142,14 @@ def save_batch(db: sqlite_utils.Database, batch: list[FileRows], replace: bool =
     with db.atomic():
         mark_unfinished(db)
         if replace:
-            db.conn.executemany("DELETE FROM sources WHERE id = ?", [(f.source_id,) for f in batch])
+            db.conn.executemany("DELETE FROM sources WHERE id = ?", sorted((f.source_id,) for f in batch))
         for table in TABLES:
-            rows = [row for f in batch for row in f.rows[table]]
+            # In ascending ids (comments: top-level ones, then replies, which refer
+            # to them): each table's pages are written in order, and so is the
+            # search index, which writes out what it holds whenever an id is lower
+            # than the last. Changing 10 files of the benchmark's archive took 7 s
+            # with rows in file order, 1.4 s in id order.
+            rows = sorted((row for f in batch for row in f.rows[table]), key=_ORDER.get(table, _first))
             if rows:
                 db.conn.executemany(INSERTS[table], rows)
 
