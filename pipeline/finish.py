@@ -12,8 +12,6 @@ from .schema import ensure_schema
 SEARCHED = {"posts": ["title", "body"], "comments": ["body"]}
 # Text FTS5 holds in memory before writing it to the index.
 FTS_PENDING_BYTES = 32 * 1024 * 1024
-# FTS5's own default: merge segments four at a time as rows are written.
-FTS_AUTOMERGE = 4
 
 # Every query that yields a day-precision ISO date the database refers to.
 _DATE_SOURCES = (
@@ -72,16 +70,11 @@ def ensure_search(db: sqlite_utils.Database) -> None:
             # pending, and merges what it wrote: 1 MB by default, which makes building
             # the index twice as slow. It stays set for later loads.
             db.execute(f"INSERT INTO [{fts}]([{fts}], rank) VALUES ('hashsize', ?)", [FTS_PENDING_BYTES])
-            # What is written is merged once, at the end ('optimize'), rather than as
-            # it grows, level by level: building costs time in proportion to the
-            # text, not more. Large segments left beside each other would be merged
-            # by the next load that writes a row, at a cost of seconds; merged now
-            # into one, they cost less, and queries read one segment. Later loads
-            # merge as FTS5 does by default.
-            db.execute(f"INSERT INTO [{fts}]([{fts}], rank) VALUES ('automerge', 0)")
             db.execute(f"INSERT INTO [{fts}]([{fts}]) VALUES ('rebuild')")
+            # Large segments left beside each other would be merged by the next load
+            # that writes a row, at a cost of seconds; merged now into one, they cost
+            # less, and queries read one segment.
             db.execute(f"INSERT INTO [{fts}]([{fts}]) VALUES ('optimize')")
-            db.execute(f"INSERT INTO [{fts}]([{fts}], rank) VALUES ('automerge', ?)", [FTS_AUTOMERGE])
             old = ", ".join(f"old.[{c}]" for c in columns)
             new = ", ".join(f"new.[{c}]" for c in columns)
             listed = ", ".join(f"[{c}]" for c in columns)

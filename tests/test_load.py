@@ -4,7 +4,6 @@ import pytest
 
 from pipeline.audit import check_database
 from pipeline import finish, load
-from pipeline.finish import FTS_AUTOMERGE
 from pipeline.load import SchemaMismatch, iter_source_files, load_paths, open_database
 from pipeline import rows
 from pipeline.rows import file_id
@@ -208,13 +207,13 @@ def test_search_follows_every_load(db, archive):
     assert check_database(db) == []
 
 
-def test_search_indexes_are_built_merged_and_left_merging_as_usual(db, archive, monkeypatch):
+def test_search_indexes_are_built_merged(db, archive, monkeypatch):
     # Little text pending: the build writes many segments, to be merged into one.
     monkeypatch.setattr(finish, "FTS_PENDING_BYTES", 4096)
     load_paths(db, ["raw"])
     for table in ("posts", "comments"):
         config = dict(db.execute(f"SELECT k, v FROM {table}_fts_config").fetchall())
-        assert (config["automerge"], config["hashsize"]) == (FTS_AUTOMERGE, 4096)
+        assert config["hashsize"] == 4096
         assert db.execute(f"SELECT count(DISTINCT segid) FROM {table}_fts_idx").fetchone()[0] == 1
     assert len(search(db, "comments", "gallows")) == 1
 
