@@ -194,7 +194,7 @@ def load_paths(
             if row is None:
                 # A new file takes the id its path gives, or the next free one
                 # should another file have it.
-                source_id = file_id(path, _Taken(taken))
+                source_id = file_id(path, taken)
                 pending_ids.add(source_id)
                 yield Job(path, source_id)
                 continue
@@ -304,16 +304,6 @@ def _shared_journal(db: sqlite_utils.Database) -> None:
         db.execute("PRAGMA synchronous = NORMAL")
     except sqlite3.OperationalError:
         pass  # another connection holds it: the next load opens it in WAL mode
-
-
-class _Taken:
-    """``x in taken`` for file_id, asked of a function."""
-
-    def __init__(self, taken: Callable[[int], bool]):
-        self._taken = taken
-
-    def __contains__(self, source_id: object) -> bool:
-        return isinstance(source_id, int) and self._taken(source_id)
 
 
 def remove_missing(db: sqlite_utils.Database, paths: Iterable[str | os.PathLike]) -> int:

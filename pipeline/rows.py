@@ -9,7 +9,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 from dataclasses import dataclass
-from typing import Container, Iterable, Optional
+from typing import Callable, Iterable, Optional
 
 from .model import Issue, ParsedFile
 from .parse import NOT_READ
@@ -22,7 +22,6 @@ from .parse import NOT_READ
 # integers (53 bits), so Datasette's JSON keeps them exact.
 _ID_BITS = 53
 LOCAL_BITS = 20
-_BLOCKS = 1 << (_ID_BITS - LOCAL_BITS)
 
 
 def max_rows_per_file() -> int:
@@ -55,15 +54,16 @@ def _hash(*parts: str) -> int:
     return int.from_bytes(digest[:8], "big")
 
 
-def file_id(path: str, taken: Container[int] = ()) -> int:
+def file_id(path: str, taken: Callable[[int], bool] = lambda source_id: False) -> int:
     """The id of the file at ``path``, derived from the path: the same on every load.
 
-    Should another path already have it (in ``taken``: about one chance in eight
-    billion for each pair of paths), the next free block is taken instead.
+    Should another path already have it (``taken`` says so: about one chance in
+    eight billion for each pair of paths), the next free block is taken instead.
     """
-    block = _hash(path) % _BLOCKS
-    while (block << LOCAL_BITS) in taken:
-        block = (block + 1) % _BLOCKS
+    blocks = 1 << (_ID_BITS - LOCAL_BITS)
+    block = _hash(path) % blocks
+    while taken(block << LOCAL_BITS):
+        block = (block + 1) % blocks
     return block << LOCAL_BITS
 
 
@@ -97,13 +97,12 @@ class FileRows:
     size: int  # characters of text, for sizing batches
 
 
-def rows_of(parsed: ParsedFile, source_id: Optional[int] = None) -> FileRows:
+def rows_of(parsed: ParsedFile, source_id: int) -> FileRows:
     """The rows one parsed file becomes, with ids in the block at ``source_id``
-    (by default, the one its path gives: ``file_id``)."""
-    if source_id is None:
-        source_id = file_id(parsed.path)
+    (``file_id``)."""
     parsed = _within_capacity(parsed)
-    ids = dict(zip((c.path for c in parsed.comments), _numbered(source_id, (c.path for c in parsed.comments))))
+    paths = [c.path for c in parsed.comments]
+    ids = dict(zip(paths, _numbered(source_id, paths)))
     mention_ids = _numbered(source_id, (f"{m.comment_path or ''}\x1f{m.start}" for m in parsed.mentions))
     issue_ids = _numbered(source_id, map(str, range(len(parsed.issues))))
     post = parsed.post
