@@ -94,17 +94,14 @@ def iter_source_files(paths: Iterable[str | os.PathLike]) -> Iterator[str]:
     What is remembered to do so is the paths named, not the files found: memory
     does not grow with the number of files.
     """
-    named = [Path(p) for p in paths]
-    folders = {os.path.abspath(p) for p in named if p.is_dir()}
-    files = {os.path.abspath(p) for p in named if not p.is_dir()}
+    named, folders, files = _named(paths)
     done: set[str] = set()  # named folders walked, named files given
-    for path in named:
-        absolute = os.path.abspath(path)
+    for absolute in named:
         if absolute in done:
             continue
         done.add(absolute)
         if absolute not in folders:
-            yield display_path(path)
+            yield display_path(absolute)
             continue
         for file in _walk(absolute, folders, done):
             if file in files:
@@ -112,6 +109,18 @@ def iter_source_files(paths: Iterable[str | os.PathLike]) -> Iterator[str]:
                     continue
                 done.add(file)
             yield display_path(file)
+
+
+def _named(paths: Iterable[str | os.PathLike]) -> tuple[list[str], set[str], set[str]]:
+    """The paths named, made absolute; those that are folders; those that are not."""
+    named = [os.path.abspath(p) for p in paths]
+    folders = {p for p in named if os.path.isdir(p)}
+    return named, folders, set(named) - folders
+
+
+def _hidden(relative: str) -> bool:
+    """Whether ``_walk`` skips this path below its folder: a part has a leading dot."""
+    return any(part.startswith(".") for part in Path(relative).parts)
 
 
 def _walk(folder: str, folders: set[str], done: set[str]) -> Iterator[str]:
@@ -313,18 +322,17 @@ def remove_missing(db: sqlite_utils.Database, paths: Iterable[str | os.PathLike]
     give it: it is no longer a file, or it is hidden within every such folder (a
     part with a leading dot), and it is not named itself.
     """
-    named = [Path(p) for p in paths]
-    folders = [os.path.abspath(p) for p in named if p.is_dir()]
-    files = {os.path.abspath(p) for p in named if not p.is_dir()}
+    _, folders, files = _named(paths)
+    if not folders:
+        return 0
     gone = []
-    for source_id, path in db.execute("SELECT id, path FROM sources") if folders else ():
+    for source_id, path in db.execute("SELECT id, path FROM sources"):
         absolute = os.path.abspath(path)
-        within = [Path(os.path.relpath(absolute, folder)).parts for folder in folders
-                  if absolute.startswith(folder.rstrip(os.sep) + os.sep)]
-        if not within or absolute in files:
+        if absolute in files:
             continue
-        walked = any(not any(part.startswith(".") for part in parts) for parts in within)
-        if not (walked and os.path.isfile(absolute)):
+        below = [os.path.relpath(absolute, folder) for folder in folders
+                 if absolute.startswith(folder.rstrip(os.sep) + os.sep)]
+        if below and (all(map(_hidden, below)) or not os.path.isfile(absolute)):
             gone.append(source_id)
     if gone:
         with db.atomic():
