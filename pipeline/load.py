@@ -154,10 +154,7 @@ def save_batch(db: sqlite_utils.Database, batch: list[FileRows], replace: bool =
             db.conn.executemany("DELETE FROM sources WHERE id = ?", sorted((f.source_id,) for f in batch))
         for table in TABLES:
             # In ascending ids (comments: top-level ones, then replies, which refer
-            # to them): each table's pages are written in order, and so is the
-            # search index, which writes out what it holds whenever an id is lower
-            # than the last. Changing 10 files of the benchmark's archive took 7 s
-            # with rows in file order, 1.4 s in id order.
+            # to them), so that each table's pages are written in order.
             rows = sorted((row for f in batch for row in f.rows[table]), key=_ORDER.get(table, _first))
             if rows:
                 db.conn.executemany(INSERTS[table], rows)
