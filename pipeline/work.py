@@ -82,10 +82,10 @@ def iter_results(jobs: Iterable[Job], workers: Optional[int] = None, ahead: int 
     jobs = iter(jobs)
     workers = workers or os.cpu_count() or 1
     first = list(itertools.islice(jobs, PARALLEL_FROM))
-    if workers < 2 or len(first) < PARALLEL_FROM:
-        yield from map(read_and_parse, itertools.chain(first, jobs))
-        return
     remaining = itertools.chain(first, jobs)
+    if workers < 2 or len(first) < PARALLEL_FROM:
+        yield from map(read_and_parse, remaining)
+        return
     chunks = iter(lambda: list(itertools.islice(remaining, CHUNK)), [])
     with ProcessPoolExecutor(max_workers=workers) as pool:
         pending: deque = deque()
