@@ -36,6 +36,13 @@ def snapshot(db):
     }
 
 
+def add_a_comment(archive):
+    """Append a 40th comment to the sample with 39."""
+    target = archive / "003_92b3ed089a46f2e7.txt"
+    target.write_text(target.read_text(encoding="utf-8") + "\n  40. One more comment at the end.\n",
+                      encoding="utf-8")
+
+
 def test_load_then_load_again_changes_nothing(db, archive):
     first = load_paths(db, ["raw"])
     before = snapshot(db)
@@ -56,9 +63,7 @@ def test_touching_a_file_reloads_nothing(db, archive):
 def test_changed_file_replaces_exactly_its_rows(db, archive):
     load_paths(db, ["raw"])
     before = snapshot(db)
-    target = archive / "003_92b3ed089a46f2e7.txt"
-    text = target.read_text(encoding="utf-8")
-    target.write_text(text + "\n  40. One more comment at the end.\n", encoding="utf-8")
+    add_a_comment(archive)
     report = load_paths(db, ["raw"])
     assert (report.loaded, report.unchanged) == (1, 4)
     after = snapshot(db)
@@ -123,9 +128,7 @@ def test_files_whose_ids_collide_take_the_next_free_ones(db, archive, monkeypatc
     assert counts(db) == {"sources": 5, "posts": 5, "comments": 160, "parse_issues": 0}
     assert check_database(db) == []
     # A changed file keeps the id it was given, and a new one takes a free one.
-    target = archive / "003_92b3ed089a46f2e7.txt"
-    target.write_text(target.read_text(encoding="utf-8") + "\n  40. One more comment at the end.\n",
-                      encoding="utf-8")
+    add_a_comment(archive)
     shutil.copy(archive / "000_a04ef07ac41940ba.txt", archive / "copy.txt")
     assert load_paths(db, ["raw"]).loaded == 2
     assert [row["id"] for row in db.query("SELECT id FROM sources ORDER BY path")] == ids + [12 * block]
@@ -232,9 +235,7 @@ def test_a_first_load_writes_with_a_rollback_journal_and_leaves_wal(db, archive,
     assert modes == ["truncate"] * 3
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert db.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
-    target = archive / "003_92b3ed089a46f2e7.txt"
-    target.write_text(target.read_text(encoding="utf-8") + "\n  40. One more comment at the end.\n",
-                      encoding="utf-8")
+    add_a_comment(archive)
     load_paths(db, ["raw"])
     assert modes == ["truncate"] * 3 + ["wal"]
     assert check_database(db) == []
