@@ -12,6 +12,7 @@ finishes the job.
 """
 from __future__ import annotations
 
+import itertools
 import operator
 import os
 import sqlite3
@@ -36,6 +37,8 @@ BATCH_BYTES = 32 * 1024 * 1024
 # The first commit comes after this many bytes of text, each later one when the
 # uncommitted text matches what was committed before it.
 FIRST_COMMIT_BYTES = 64 * 1024 * 1024
+# Files whose records are asked of the database in one query.
+LOOKUP_FILES = 500
 
 
 @dataclass
@@ -103,12 +106,18 @@ def iter_source_files(paths: Iterable[str | os.PathLike]) -> Iterator[str]:
         if absolute not in folders:
             yield display_path(absolute)
             continue
-        for file in _walk(absolute, folders, done):
-            if file in files:
-                if file in done:
-                    continue
-                done.add(file)
-            yield display_path(file)
+        for root, names in _walk(absolute, folders, done):
+            # Shown as the folder is, and named within it: display_path once per
+            # folder rather than once per file.
+            shown = display_path(root)
+            prefix = "" if shown == "." else shown + "/"
+            for name in names:
+                file = os.path.join(root, name)
+                if file in files:
+                    if file in done:
+                        continue
+                    done.add(file)
+                yield prefix + name
 
 
 def _named(paths: Iterable[str | os.PathLike]) -> tuple[list[str], set[str], set[str]]:
@@ -119,12 +128,13 @@ def _named(paths: Iterable[str | os.PathLike]) -> tuple[list[str], set[str], set
 
 
 def _hidden(relative: str) -> bool:
-    """Whether ``_walk`` skips this path below its folder: a part has a leading dot."""
-    return any(part.startswith(".") for part in Path(relative).parts)
+    """Whether ``_walk`` skips this normalised path below its folder: a part has a leading dot."""
+    return relative.startswith(".") or os.sep + "." in relative
 
 
-def _walk(folder: str, folders: set[str], done: set[str]) -> Iterator[str]:
-    """The files under ``folder``, leaving out named folders already walked (and
+def _walk(folder: str, folders: set[str], done: set[str]) -> Iterator[tuple[str, list[str]]]:
+    """Each folder under ``folder`` (itself first) with the names of its files, in
+    sorted order, leaving out hidden ones and named folders already walked (and
     noting those walked into)."""
     for root, dirs, names in os.walk(folder):
         kept = []
@@ -136,9 +146,7 @@ def _walk(folder: str, folders: set[str], done: set[str]) -> Iterator[str]:
                 done.add(below)
             kept.append(d)
         dirs[:] = kept
-        for name in sorted(names):
-            if not name.startswith("."):
-                yield os.path.join(root, name)
+        yield root, [name for name in sorted(names) if not name.startswith(".")]
 
 
 def save_batch(db: sqlite_utils.Database, batch: list[FileRows], replace: bool = True) -> None:
@@ -187,35 +195,43 @@ def load_paths(
     # id must not collide with.
     pending_ids: set[int] = set()
 
-    def recorded(path: str) -> Optional[tuple]:
-        return db.execute("SELECT id, sha256, bytes, mtime_ns FROM sources WHERE path = ?", [path]).fetchone()
+    def recorded(chunk: list[str]) -> dict[str, tuple]:
+        """What the database holds of these paths: id, sha256, bytes, mtime_ns."""
+        marks = ", ".join("?" * len(chunk))
+        return {row[0]: row[1:] for row in db.conn.execute(
+            f"SELECT path, id, sha256, bytes, mtime_ns FROM sources WHERE path IN ({marks})", chunk)}
 
     def taken(source_id: int) -> bool:
         return source_id in pending_ids or \
             db.execute("SELECT 1 FROM sources WHERE id = ?", [source_id]).fetchone() is not None
 
     def jobs() -> Iterator[Job]:
-        for path in iter_source_files(paths):
-            row = recorded(path)
-            if row is None:
-                # A new file takes the id its path gives, or the next free one
-                # should another file have it.
-                source_id = file_id(path, taken)
-                pending_ids.add(source_id)
-                yield Job(path, source_id)
-                continue
-            source_id, sha256, size, mtime_ns = row
-            try:
-                stat = os.stat(path)
-                unchanged = stat.st_size == size and stat.st_mtime_ns == mtime_ns
-            except OSError:
-                unchanged = False
-            if unchanged:
-                report.unchanged += 1
-                if on_file:
-                    on_file(FileResult(path, "unchanged"))
-            else:
-                yield Job(path, source_id, sha256)
+        walked = iter_source_files(paths)
+        # Files are looked up in the database a chunk at a time: one query per file
+        # costs more than the rest of a re-run.
+        for chunk in iter(lambda: list(itertools.islice(walked, LOOKUP_FILES)), []):
+            known = recorded(chunk)
+            for path in chunk:
+                row = known.get(path)
+                if row is None:
+                    # A new file takes the id its path gives, or the next free one
+                    # should another file have it.
+                    source_id = file_id(path, taken)
+                    pending_ids.add(source_id)
+                    yield Job(path, source_id)
+                    continue
+                source_id, sha256, size, mtime_ns = row
+                try:
+                    stat = os.stat(path)
+                    unchanged = stat.st_size == size and stat.st_mtime_ns == mtime_ns
+                except OSError:
+                    unchanged = False
+                if unchanged:
+                    report.unchanged += 1
+                    if on_file:
+                        on_file(FileResult(path, "unchanged"))
+                else:
+                    yield Job(path, source_id, sha256)
 
     batch: list[FileRows] = []
     batch_bytes = 0
@@ -322,13 +338,15 @@ def remove_missing(db: sqlite_utils.Database, paths: Iterable[str | os.PathLike]
     _, folders, files = _named(paths)
     if not folders:
         return 0
+    cwd = os.getcwd()
+    prefixes = [folder.rstrip(os.sep) + os.sep for folder in folders]
     gone = []
     for source_id, path in db.execute("SELECT id, path FROM sources"):
-        absolute = os.path.abspath(path)
+        # Stored paths are normalised, relative to the working directory or absolute.
+        absolute = os.path.join(cwd, path)
         if absolute in files:
             continue
-        below = [os.path.relpath(absolute, folder) for folder in folders
-                 if absolute.startswith(folder.rstrip(os.sep) + os.sep)]
+        below = [absolute[len(folder):] for folder in prefixes if absolute.startswith(folder)]
         if below and (all(map(_hidden, below)) or not os.path.isfile(absolute)):
             gone.append(source_id)
     if gone:

@@ -53,6 +53,17 @@ def test_load_then_load_again_changes_nothing(db, archive):
     assert {row["date"] for row in db["dates"].rows} == referred_days(db)
 
 
+def test_files_looked_up_a_few_at_a_time_load_as_they_should(db, archive, monkeypatch):
+    monkeypatch.setattr(load, "LOOKUP_FILES", 2)
+    load_paths(db, ["raw"])
+    add_a_comment(archive)
+    shutil.copy(archive / "000_a04ef07ac41940ba.txt", archive / "005_copy.txt")
+    report = load_paths(db, ["raw"])
+    assert (report.loaded, report.unchanged) == (2, 4)
+    assert db["sources"].count == 6
+    assert check_database(db) == []
+
+
 def test_touching_a_file_reloads_nothing(db, archive):
     load_paths(db, ["raw"])
     target = archive / "000_a04ef07ac41940ba.txt"
@@ -266,6 +277,10 @@ def test_every_file_named_is_given_once(tmp_path, monkeypatch):
     assert list(iter_source_files(["top/a.txt", "top", "top/a.txt"])) == \
         ["top/a.txt", "top/sub/b.txt", "top/sub/deeper/e.txt"]
     assert list(iter_source_files([tmp_path / "top" / "sub"])) == ["top/sub/b.txt", "top/sub/deeper/e.txt"]
+    # Shown relative to the working directory where they are below it, else absolute.
+    monkeypatch.chdir(tmp_path / "top" / "sub")
+    assert list(iter_source_files([tmp_path / "top"])) == \
+        [(tmp_path / "top" / "a.txt").as_posix(), "b.txt", "deeper/e.txt"]
 
 
 def test_only_files_gone_from_what_is_named_are_removed(db, archive):
