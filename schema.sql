@@ -93,7 +93,9 @@ CREATE TABLE IF NOT EXISTS dates (
 
 -- Bookkeeping of the loader: "finished" is 0 from the first row a load writes until
 -- the derived tables (dates, search) are in step again, so an interrupted load is
--- finished by the next one even when no file has changed since.
+-- finished by the next one even when no file has changed since. "analysed_files" is
+-- the number of files when the query planner's statistics (ANALYZE) were last taken;
+-- they are taken again once that number has changed by more than a tenth.
 CREATE TABLE IF NOT EXISTS pipeline_state (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL

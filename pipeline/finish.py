@@ -13,11 +13,16 @@ SEARCHED = {"posts": ["title", "body"], "comments": ["body"]}
 # Text FTS5 holds in memory before writing it to the index.
 FTS_PENDING_BYTES = 32 * 1024 * 1024
 
-# Every query that yields a day-precision ISO date the database refers to.
+# Every query that yields a day-precision ISO date the database refers to. A day is
+# the only precision written in ten characters (YYYY-MM-DD), so that each query
+# reads an index, not its table.
 _DATE_SOURCES = (
-    "SELECT published FROM posts WHERE published_precision = 'day'",
-    "SELECT DISTINCT value FROM date_mentions WHERE precision = 'day'",
+    "SELECT DISTINCT published FROM posts WHERE length(published) = 10",
+    "SELECT DISTINCT value FROM date_mentions WHERE length(value) = 10",
 )
+# Statistics for the query planner are taken again when the number of files has
+# changed by more than this share since they were taken.
+RESTATE_SHARE = 0.1
 
 
 def mark_unfinished(db: sqlite_utils.Database) -> None:
@@ -37,13 +42,33 @@ def ensure_finished(db: sqlite_utils.Database) -> bool:
     # executescript commits: this does not run inside a transaction.
     ensure_schema(db)  # the indexes a first load goes without
     ensure_search(db)
+    ensure_statistics(db)
     with db.atomic():
         ensure_dates(db)
         db.execute("UPDATE pipeline_state SET value = '1' WHERE key = 'finished'")
-    # Statistics for the query planner, from a sample: quick however large the archive.
-    db.execute("PRAGMA analysis_limit = 1000")
-    db.execute("ANALYZE")
     return True
+
+
+def ensure_statistics(db: sqlite_utils.Database) -> None:
+    """Give the query planner statistics, unless it has some taken at about this size."""
+    [files] = db.execute("SELECT count(*) FROM sources").fetchone()
+    if statistics_stale(db, files):
+        with db.atomic():
+            # From a sample: quick however large the archive.
+            db.execute("PRAGMA analysis_limit = 1000")
+            db.execute("ANALYZE")
+            db.execute("INSERT OR REPLACE INTO pipeline_state (key, value) VALUES ('analysed_files', ?)",
+                       [str(files)])
+
+
+def statistics_stale(db: sqlite_utils.Database, files: int) -> bool:
+    """Whether the query planner has no statistics, or the archive now holds ``files``
+    files, more or fewer than when they were taken by over ``RESTATE_SHARE``."""
+    row = db.execute("SELECT value FROM pipeline_state WHERE key = 'analysed_files'").fetchone()
+    if row is None or not db["sqlite_stat1"].exists():
+        return True
+    then = int(row[0])
+    return abs(files - then) > RESTATE_SHARE * then
 
 
 def ensure_search(db: sqlite_utils.Database) -> None:

@@ -64,6 +64,23 @@ def test_files_looked_up_a_few_at_a_time_load_as_they_should(db, archive, monkey
     assert check_database(db) == []
 
 
+def test_planner_statistics_are_taken_again_only_when_the_archive_has_grown(db, archive, monkeypatch):
+    def analysed():
+        return db.execute("SELECT value FROM pipeline_state WHERE key = 'analysed_files'").fetchone()[0]
+
+    load_paths(db, ["raw"])
+    assert analysed() == "5"
+    assert db.execute("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'comments'").fetchone()[0] > 0
+    db.execute("DELETE FROM sqlite_stat1")
+    add_a_comment(archive)
+    assert load_paths(db, ["raw"]).loaded == 1
+    assert db.execute("SELECT count(*) FROM sqlite_stat1").fetchone()[0] == 0  # 5 files as before
+    shutil.copy(archive / "000_a04ef07ac41940ba.txt", archive / "005_copy.txt")
+    assert load_paths(db, ["raw"]).loaded == 1
+    assert analysed() == "6"
+    assert db.execute("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'comments'").fetchone()[0] > 0
+
+
 def test_touching_a_file_reloads_nothing(db, archive):
     load_paths(db, ["raw"])
     target = archive / "000_a04ef07ac41940ba.txt"
