@@ -22,14 +22,13 @@ from typing import Callable, Iterable, Iterator, Optional
 
 import sqlite_utils
 
-from .finish import ensure_finished, mark_unfinished
+from .finish import SEARCHED, ensure_finished, mark_unfinished
 from .model import Issue
 from .rows import COLUMNS, INSERTS, TABLES, FileRows, file_id
 from .schema import SCHEMA_VERSION, SchemaMismatch, drop_secondary_indexes, ensure_schema
 from .work import Job, Unchanged, iter_results
 
 _first = operator.itemgetter(0)
-_ORDER = {"comments": operator.itemgetter(COLUMNS["comments"].index("depth"), 0)}
 
 # A batch is written when it holds this many files or this many bytes of text.
 BATCH_FILES = 500
@@ -152,20 +151,52 @@ def _walk(folder: str, folders: set[str], done: set[str]) -> Iterator[tuple[str,
 def save_batch(db: sqlite_utils.Database, batch: list[FileRows], replace: bool = True) -> None:
     """Write whole files, all of them or none, replacing any rows they had.
 
-    ``replace=False`` skips looking for old rows: for files the database never had.
-    Rows go in through one prepared INSERT per table (``executemany``): at hundreds
-    of thousands of rows, building each statement anew costs more than the writing.
+    ``replace=False`` is for a first load, of files the database never had: it skips
+    looking for old rows, and there is no search index yet (it is built after the
+    load). Rows go in through one prepared INSERT per table (``executemany``): at
+    hundreds of thousands of rows, building each statement anew costs more than
+    the writing.
+
+    Otherwise the search index is kept in step by its triggers, and FTS5 writes
+    what it holds to disk, as a new segment to be merged later, at the end of each
+    statement: row by row, a batch of 10,000 comments would make 10,000 segments.
+    So the old rows are deleted in one statement, and the rows of searched tables
+    go into a temporary table first and from there into theirs in one statement.
     """
     with db.atomic():
         mark_unfinished(db)
         if replace:
-            db.conn.executemany("DELETE FROM sources WHERE id = ?", sorted((f.source_id,) for f in batch))
+            ids = sorted(f.source_id for f in batch)
+            marks = ", ".join("?" * len(ids))
+            # Replies, then the files with all that hangs from them: so each statement
+            # deletes comments in ascending ids, the order the search index keeps
+            # (a reply deleted along with its parent would come out of order).
+            db.conn.execute(f"DELETE FROM comments WHERE parent_id IS NOT NULL AND post_id IN ({marks})", ids)
+            db.conn.execute(f"DELETE FROM sources WHERE id IN ({marks})", ids)
         for table in TABLES:
-            # In ascending ids (comments: top-level ones, then replies, which refer
-            # to them), so that each table's pages are written in order.
-            rows = sorted((row for f in batch for row in f.rows[table]), key=_ORDER.get(table, _first))
-            if rows:
+            # In ascending ids, so that each table's pages are written in order and
+            # the search index is given rows in the order it keeps. A reply may come
+            # before the comment it answers: foreign keys are checked at the end of
+            # each statement (and a first load does not check them).
+            rows = sorted((row for f in batch for row in f.rows[table]), key=_first)
+            if not rows:
+                continue
+            if replace and table in SEARCHED:
+                staged, insert = _staging(db, table)
+                db.conn.executemany(staged, rows)
+                db.conn.execute(insert)
+                db.conn.execute(f"DELETE FROM temp.[stage_{table}]")
+            else:
                 db.conn.executemany(INSERTS[table], rows)
+
+
+def _staging(db: sqlite_utils.Database, table: str) -> tuple[str, str]:
+    """A temporary table to stage ``table``'s rows in: the INSERT into it, and the
+    one that copies what it holds into ``table``, in the order it was staged."""
+    columns = ", ".join(f"[{c}]" for c in COLUMNS[table])
+    db.conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS [stage_{table}] AS SELECT {columns} FROM main.[{table}] LIMIT 0")
+    return (INSERTS[table].replace(f"INSERT INTO {table} ", f"INSERT INTO temp.[stage_{table}] ", 1),
+            f"INSERT INTO main.[{table}] ({columns}) SELECT {columns} FROM temp.[stage_{table}] ORDER BY rowid")
 
 
 def load_paths(

@@ -249,6 +249,28 @@ def test_search_indexes_are_built_merged(db, archive, monkeypatch):
     assert len(search(db, "comments", "gallows")) == 1
 
 
+def test_a_reload_reaches_the_search_index_in_a_few_statements(db, archive):
+    load_paths(db, ["raw"])
+    for table in ("posts", "comments"):
+        # Segments are kept apart, so that each write of pending text shows.
+        for setting, value in (("automerge", 0), ("crisismerge", 1000)):
+            db.execute(f"INSERT INTO {table}_fts ({table}_fts, rank) VALUES (?, ?)", [setting, value])
+
+    def segments():
+        return db.execute("SELECT count(DISTINCT segid) FROM comments_fts_idx").fetchone()[0]
+
+    before = segments()
+    add_a_comment(archive)  # two files, of 40 and 17 comments, are replaced
+    target = archive / "000_a04ef07ac41940ba.txt"
+    target.write_text(target.read_text(encoding="utf-8").replace("gallows", "scaffold"), encoding="utf-8")
+    assert load_paths(db, ["raw"]).loaded == 2
+    # One for the replies deleted, one for the rest deleted with their files, one
+    # for the rows inserted; row by row it would be about a hundred.
+    assert segments() - before == 3
+    assert len(search(db, "comments", "more")) >= 1
+    assert check_database(db) == []
+
+
 def test_a_first_load_writes_with_a_rollback_journal_and_leaves_wal(db, archive, monkeypatch):
     modes = []
     save_batch = load.save_batch
