@@ -24,7 +24,7 @@ import sqlite_utils
 
 from .finish import SEARCHED, ensure_finished, mark_unfinished
 from .model import Issue
-from .rows import COLUMNS, INSERTS, TABLES, FileRows, file_id
+from .rows import COLUMNS, INSERTS, TABLES, FileRows, file_id, insert_into
 from .schema import SCHEMA_VERSION, SchemaMismatch, drop_secondary_indexes, ensure_schema
 from .work import Job, Unchanged, iter_results
 
@@ -167,7 +167,7 @@ def save_batch(db: sqlite_utils.Database, batch: list[FileRows], replace: bool =
         mark_unfinished(db)
         if replace:
             ids = sorted(f.source_id for f in batch)
-            marks = ", ".join("?" * len(ids))
+            marks = _marks(len(ids))
             # Replies, then the files with all that hangs from them: so each statement
             # deletes comments in ascending ids, the order the search index keeps
             # (a reply deleted along with its parent would come out of order).
@@ -182,21 +182,25 @@ def save_batch(db: sqlite_utils.Database, batch: list[FileRows], replace: bool =
             if not rows:
                 continue
             if replace and table in SEARCHED:
-                staged, insert = _staging(db, table)
-                db.conn.executemany(staged, rows)
-                db.conn.execute(insert)
-                db.conn.execute(f"DELETE FROM temp.[stage_{table}]")
+                _insert_at_once(db, table, rows)
             else:
                 db.conn.executemany(INSERTS[table], rows)
 
 
-def _staging(db: sqlite_utils.Database, table: str) -> tuple[str, str]:
-    """A temporary table to stage ``table``'s rows in: the INSERT into it, and the
-    one that copies what it holds into ``table``, in the order it was staged."""
+def _insert_at_once(db: sqlite_utils.Database, table: str, rows: list[tuple]) -> None:
+    """Insert ``rows`` into ``table`` in one statement, in their order, by way of a
+    temporary table: ``table``'s triggers then all run within that statement."""
+    stage = f"temp.[stage_{table}]"
     columns = ", ".join(f"[{c}]" for c in COLUMNS[table])
     db.conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS [stage_{table}] AS SELECT {columns} FROM main.[{table}] LIMIT 0")
-    return (INSERTS[table].replace(f"INSERT INTO {table} ", f"INSERT INTO temp.[stage_{table}] ", 1),
-            f"INSERT INTO main.[{table}] ({columns}) SELECT {columns} FROM temp.[stage_{table}] ORDER BY rowid")
+    db.conn.executemany(insert_into(stage, table), rows)
+    db.conn.execute(f"INSERT INTO main.[{table}] ({columns}) SELECT {columns} FROM {stage} ORDER BY rowid")
+    db.conn.execute(f"DELETE FROM {stage}")
+
+
+def _marks(count: int) -> str:
+    """Placeholders for a list of ``count`` values: ``?, ?, ?``."""
+    return ", ".join("?" * count)
 
 
 def load_paths(
@@ -228,9 +232,8 @@ def load_paths(
 
     def recorded(chunk: list[str]) -> dict[str, tuple]:
         """What the database holds of these paths: id, sha256, bytes, mtime_ns."""
-        marks = ", ".join("?" * len(chunk))
         return {row[0]: row[1:] for row in db.conn.execute(
-            f"SELECT path, id, sha256, bytes, mtime_ns FROM sources WHERE path IN ({marks})", chunk)}
+            f"SELECT path, id, sha256, bytes, mtime_ns FROM sources WHERE path IN ({_marks(len(chunk))})", chunk)}
 
     def taken(source_id: int) -> bool:
         return source_id in pending_ids or \

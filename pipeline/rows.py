@@ -43,10 +43,15 @@ COLUMNS = {
     "parse_issues": ("id", "source_id", "line", "kind", "severity", "message"),
 }
 TABLES = tuple(COLUMNS)
-INSERTS = {
-    table: f"INSERT INTO {table} ({', '.join(f'[{c}]' for c in columns)}) VALUES ({', '.join('?' * len(columns))})"
-    for table, columns in COLUMNS.items()
-}
+
+
+def insert_into(target: str, table: str) -> str:
+    """A prepared INSERT of one row of ``table`` (its ``COLUMNS``) into ``target``."""
+    columns = COLUMNS[table]
+    return f"INSERT INTO {target} ({', '.join(f'[{c}]' for c in columns)}) VALUES ({', '.join('?' * len(columns))})"
+
+
+INSERTS = {table: insert_into(table, table) for table in COLUMNS}
 
 
 def _hash(*parts: str) -> int:
