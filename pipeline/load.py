@@ -110,9 +110,10 @@ def iter_source_files(paths: Iterable[str | os.PathLike]) -> Iterator[str]:
             # folder rather than once per file.
             shown = display_path(root)
             prefix = "" if shown == "." else shown + "/"
+            named_here = {os.path.basename(f) for f in files if os.path.dirname(f) == root}
             for name in names:
-                file = os.path.join(root, name)
-                if file in files:
+                if name in named_here:  # also named itself: given once
+                    file = os.path.join(root, name)
                     if file in done:
                         continue
                     done.add(file)
