@@ -64,7 +64,7 @@ def test_files_looked_up_a_few_at_a_time_load_as_they_should(db, archive, monkey
     assert check_database(db) == []
 
 
-def test_planner_statistics_are_taken_again_only_when_the_archive_has_grown(db, archive, monkeypatch):
+def test_planner_statistics_are_taken_again_only_when_the_archive_has_grown(db, archive):
     def analysed():
         return db.execute("SELECT value FROM pipeline_state WHERE key = 'analysed_files'").fetchone()[0]
 
