@@ -31,8 +31,11 @@ from .work import Job, Unchanged, iter_results
 _first = operator.itemgetter(0)
 
 # A batch is written when it holds this many files or this many bytes of text.
+# A batch's rows, and the files parsed ahead of it, are most of what a load holds
+# in memory. Larger batches write no faster: they only raise the peak, and make
+# it depend on how far the workers get ahead while a commit is slow.
 BATCH_FILES = 500
-BATCH_BYTES = 32 * 1024 * 1024
+BATCH_BYTES = 2 * 1024 * 1024
 # The first commit comes after this many bytes of text, each later one when the
 # uncommitted text matches what was committed before it.
 FIRST_COMMIT_BYTES = 64 * 1024 * 1024
@@ -311,7 +314,7 @@ def load_paths(
         batch, batch_bytes, touched = [], 0, []
 
     try:
-        for result in iter_results(jobs(), workers, ahead=2 * BATCH_FILES):
+        for result in iter_results(jobs(), workers):
             if isinstance(result, Unchanged):
                 touched.append(result)
                 report.unchanged += 1

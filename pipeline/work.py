@@ -22,6 +22,10 @@ from .rows import FileRows, rows_of
 
 # Files per task sent to a worker.
 CHUNK = 32
+# Tasks given to each worker at a time: one to parse, one waiting, so that it need
+# not wait for the consumer. What is parsed and not yet consumed is held in the
+# consumer's memory, so no more is.
+AHEAD = 2
 # Below this many files, starting processes costs more than it saves.
 PARALLEL_FROM = 200
 
@@ -72,12 +76,13 @@ def _read_and_parse_chunk(jobs: list[Job]) -> list[Result]:
     return [read_and_parse(job) for job in jobs]
 
 
-def iter_results(jobs: Iterable[Job], workers: Optional[int] = None, ahead: int = 1000) -> Iterator[Result]:
+def iter_results(jobs: Iterable[Job], workers: Optional[int] = None) -> Iterator[Result]:
     """Each job's result, in order; parsed in ``workers`` processes (default: every core).
 
-    Jobs are taken from ``jobs`` as they are needed: up to ``ahead`` files are
-    parsed ahead of the one being consumed, so the workers keep going while the
-    consumer writes a batch, and memory stays bounded however many jobs there are.
+    Jobs are taken from ``jobs`` as they are needed: no more than ``AHEAD`` chunks
+    per worker are parsed ahead of the one being consumed, so the workers keep
+    going while the consumer writes, and memory stays bounded however many jobs
+    there are.
     """
     jobs = iter(jobs)
     workers = workers or os.cpu_count() or 1
@@ -91,7 +96,7 @@ def iter_results(jobs: Iterable[Job], workers: Optional[int] = None, ahead: int 
         pending: deque = deque()
         for chunk in chunks:
             pending.append(pool.submit(_read_and_parse_chunk, chunk))
-            if len(pending) * CHUNK >= max(ahead, workers * CHUNK * 2):
+            if len(pending) >= workers * AHEAD:
                 yield from pending.popleft().result()
         while pending:
             yield from pending.popleft().result()
