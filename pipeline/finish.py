@@ -10,8 +10,15 @@ from .schema import ensure_schema
 
 # The columns full-text search covers, per table.
 SEARCHED = {"posts": ["title", "body"], "comments": ["body"]}
-# Text FTS5 holds in memory before writing it to the index.
-FTS_PENDING_BYTES = 32 * 1024 * 1024
+# Text FTS5 holds in memory before writing it to the index, as a new segment.
+FTS_PENDING_BYTES = 8 * 1024 * 1024
+# FTS5's merge settings while an index is built, and after. By default it merges
+# segments as they are written, level by level, which costs more per row the more
+# rows there are; while building, segments are left as written (up to FTS5's limit
+# of 2,000) and merged once at the end. Later loads write a few small segments
+# each, and merge them as FTS5 does by default.
+FTS_BUILDING = {"automerge": 0, "crisismerge": 1999}
+FTS_KEPT = {"automerge": 4, "crisismerge": 16}
 
 # Every query that yields a day-precision ISO date the database refers to. A day is
 # the only precision written in ten characters (YYYY-MM-DD), so that each query
@@ -91,15 +98,12 @@ def ensure_search(db: sqlite_utils.Database) -> None:
                 db.execute(f"DROP TRIGGER IF EXISTS [{table}_{kind}]")
             db.execute(f"CREATE VIRTUAL TABLE [{fts}] USING FTS5 ({', '.join(f'[{c}]' for c in columns)}, "
                        f"tokenize='porter', content=[{table}])")
-            # FTS5 writes what it has tokenized to disk each time this many bytes are
-            # pending, and merges what it wrote: 1 MB by default, which makes building
-            # the index twice as slow. It stays set for later loads.
-            db.execute(f"INSERT INTO [{fts}]([{fts}], rank) VALUES ('hashsize', ?)", [FTS_PENDING_BYTES])
+            _configure_fts(db, fts, {"hashsize": FTS_PENDING_BYTES, **FTS_BUILDING})
             db.execute(f"INSERT INTO [{fts}]([{fts}]) VALUES ('rebuild')")
-            # Large segments left beside each other would be merged by the next load
-            # that writes a row, at a cost of seconds; merged now into one, they cost
-            # less, and queries read one segment.
+            # The segments written, merged into one: queries read one segment, and
+            # the next load need not merge large ones.
             db.execute(f"INSERT INTO [{fts}]([{fts}]) VALUES ('optimize')")
+            _configure_fts(db, fts, FTS_KEPT)
             old = ", ".join(f"old.[{c}]" for c in columns)
             new = ", ".join(f"new.[{c}]" for c in columns)
             listed = ", ".join(f"[{c}]" for c in columns)
@@ -113,6 +117,12 @@ def ensure_search(db: sqlite_utils.Database) -> None:
                 f"INSERT INTO [{fts}] (rowid, {listed}) VALUES (new.rowid, {new}); END",
             ):
                 db.execute(statement)
+
+
+def _configure_fts(db: sqlite_utils.Database, fts: str, settings: dict[str, int]) -> None:
+    """Set FTS5 configuration options of ``fts``; they are kept in its _config table."""
+    for option, value in settings.items():
+        db.execute(f"INSERT INTO [{fts}]([{fts}], rank) VALUES (?, ?)", [option, value])
 
 
 def ensure_dates(db: sqlite_utils.Database) -> None:

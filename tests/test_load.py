@@ -245,6 +245,8 @@ def test_search_indexes_are_built_merged(db, archive, monkeypatch):
     for table in ("posts", "comments"):
         config = dict(db.execute(f"SELECT k, v FROM {table}_fts_config").fetchall())
         assert config["hashsize"] == 4096
+        # Built unmerged, then left to merge as FTS5 does by default.
+        assert {k: config[k] for k in finish.FTS_KEPT} == {"automerge": 4, "crisismerge": 16}
         assert db.execute(f"SELECT count(DISTINCT segid) FROM {table}_fts_idx").fetchone()[0] == 1
     assert len(search(db, "comments", "gallows")) == 1
 
