@@ -1,9 +1,12 @@
-"""Parsing on several cores gives the same database as parsing on one, and a
-synthetic archive loads exactly as the generator made it."""
+"""Parsing on several cores gives the same database as parsing on one, a
+synthetic archive loads exactly as the generator made it, and parsing keeps a
+bounded way ahead of the writing."""
+import itertools
 import sqlite3
 
 import pytest
 
+from pipeline import work
 from pipeline.load import load_paths, open_database
 from pipeline.synth import ArchiveShape, expected_comments, sentences_from, write_archive
 
@@ -53,3 +56,24 @@ def test_parallel_equals_serial_and_matches_the_generator(archive, monkeypatch):
             """SELECT c.path, p.path AS parent, c.body FROM comments c JOIN sources s ON s.id = c.post_id
                LEFT JOIN comments p ON p.id = c.parent_id WHERE s.path = ? ORDER BY c.seq""", [path])]
         assert got == expected_comments(post)
+
+
+def test_parsing_runs_a_bounded_way_ahead_of_what_is_consumed(tmp_path):
+    # Jobs are drawn as the workers need them, however many there are: what is
+    # parsed and not yet consumed is what a load holds in memory.
+    drawn = 0
+
+    def jobs():
+        nonlocal drawn
+        for n in itertools.count():
+            drawn += 1
+            yield work.Job(str(tmp_path / f"missing-{n}.txt"), n << 20)
+
+    workers = 2
+    bound = max(work.PARALLEL_FROM, workers * work.AHEAD * work.CHUNK) + work.CHUNK
+    results = work.iter_results(jobs(), workers)
+    for consumed in range(1, 1001):
+        result = next(results)
+        assert result.path == str(tmp_path / f"missing-{consumed - 1}.txt")  # in order
+        assert drawn - consumed <= bound
+    results.close()
