@@ -50,8 +50,8 @@ def load(paths, db_path, keep_missing, workers, quiet):
     skipped; a changed file's rows are replaced; the rows of a file gone from a folder
     being loaded are removed. Loading again never duplicates a row.
 
-    Each file that cannot be read as a blog page is reported as PATH:LINE: REASON and
-    recorded in the parse_issues table; the rest still load, and the command exits
+    Each file that cannot be read as a blog page is reported as PATH:LINE: REASON when
+    the load reaches it, and recorded in the parse_issues table; the rest still load, and the command exits
     with status 1 at the end.
 
     \b
@@ -74,14 +74,22 @@ def load(paths, db_path, keep_missing, workers, quiet):
         raise click.ClickException(str(error))
     except sqlite3.DatabaseError as error:
         raise click.ClickException(f"{db_path}: {error}")
-    results: list[FileResult] = []
     try:
         show = not quiet and sys.stderr.isatty()
         with click.progressbar(length=total, label="Loading", file=sys.stderr,
                                hidden=not show) as bar:
+            def say(line: str) -> None:
+                if show:  # over the bar, which is drawn again below as the load goes on
+                    click.echo("\r\x1b[K", nl=False, err=True)
+                click.echo(line, err=True)
+
             def on_file(result: FileResult) -> None:
-                if result.issues:  # only these are reported, so memory does not grow with the archive
-                    results.append(result)
+                # Reported as they come, so memory does not grow with the archive.
+                for issue in result.issues:
+                    if issue.severity == "error":
+                        say(f"{result.path}:{issue.line}: {issue.message}")
+                    elif not quiet:
+                        say(f"{result.path}:{issue.line}: warning: {issue.message}")
                 bar.update(1)
 
             report = load_paths(db, paths, keep_missing=keep_missing, on_file=on_file, workers=workers)
@@ -92,12 +100,6 @@ def load(paths, db_path, keep_missing, workers, quiet):
     finally:
         db.close()
 
-    for result in results:
-        for issue in result.issues:
-            if issue.severity == "error":
-                click.echo(f"{result.path}:{issue.line}: {issue.message}", err=True)
-            elif not quiet:
-                click.echo(f"{result.path}:{issue.line}: warning: {issue.message}", err=True)
     if not quiet:
         click.echo(
             f"{report.loaded} loaded, {report.unchanged} unchanged, {report.removed} removed, "

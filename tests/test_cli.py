@@ -1,9 +1,11 @@
 import json
 import shutil
+import sys
 
 import pytest
 from click.testing import CliRunner
 
+from pipeline import load
 from pipeline.cli import cli
 
 from .conftest import RAW
@@ -40,6 +42,22 @@ def test_load_reports_bad_files_and_exits_1(archive):
         "5 loaded, 0 unchanged, 0 removed, 2 failed, 0 warnings: x.db",
     ]
 
+
+def test_load_reports_a_bad_file_when_it_reaches_it(archive, monkeypatch):
+    # Not held until the end: memory does not grow with the files reported.
+    (archive / "empty.txt").write_bytes(b"")
+    reported = []
+    finish = load.ensure_finished
+
+    def finishing(db):
+        sys.stderr.flush()
+        reported.append(sys.stderr.buffer.getvalue().decode())
+        return finish(db)
+
+    monkeypatch.setattr(load, "ensure_finished", finishing)
+    result = run("load", "--db", "x.db")
+    assert reported == ["raw/empty.txt:1: file is empty\n"]
+    assert result.stderr.splitlines()[-1] == "5 loaded, 0 unchanged, 0 removed, 1 failed, 0 warnings: x.db"
 
 def test_quiet_load_prints_errors_only(archive):
     (archive / "empty.txt").write_bytes(b"")
