@@ -50,9 +50,9 @@ def load(paths, db_path, keep_missing, workers, quiet):
     skipped; a changed file's rows are replaced; the rows of a file gone from a folder
     being loaded are removed. Loading again never duplicates a row.
 
-    Each file that cannot be read as a blog page is reported as PATH:LINE: REASON when
-    the load reaches it, and recorded in the parse_issues table; the rest still load, and the command exits
-    with status 1 at the end.
+    Each file that cannot be read as a blog page is reported as PATH:LINE: REASON
+    when the load reaches it, and recorded in the parse_issues table; the rest
+    still load, and the command exits with status 1 at the end.
 
     \b
     Examples:

@@ -163,7 +163,7 @@ def save_batch(db: sqlite_utils.Database, batch: list[FileRows], replace: bool =
 
     Otherwise the search index is kept in step by its triggers, and FTS5 writes
     what it holds to disk, as a new segment to be merged later, at the end of each
-    statement: row by row, a batch of 10,000 comments would make 10,000 segments.
+    statement: row by row, each comment would make a segment of its own.
     So the old rows are deleted in one statement, and the rows of searched tables
     go into a temporary table first and from there into theirs in one statement.
     """

@@ -59,6 +59,7 @@ def test_load_reports_a_bad_file_when_it_reaches_it(archive, monkeypatch):
     assert reported == ["raw/empty.txt:1: file is empty\n"]
     assert result.stderr.splitlines()[-1] == "5 loaded, 0 unchanged, 0 removed, 1 failed, 0 warnings: x.db"
 
+
 def test_quiet_load_prints_errors_only(archive):
     (archive / "empty.txt").write_bytes(b"")
     result = run("load", "--quiet")
