@@ -98,12 +98,12 @@ def ensure_search(db: sqlite_utils.Database) -> None:
                 db.execute(f"DROP TRIGGER IF EXISTS [{table}_{kind}]")
             db.execute(f"CREATE VIRTUAL TABLE [{fts}] USING FTS5 ({', '.join(f'[{c}]' for c in columns)}, "
                        f"tokenize='porter', content=[{table}])")
-            _configure_fts(db, fts, {"hashsize": FTS_PENDING_BYTES, **FTS_BUILDING})
+            configure_fts(db, fts, {"hashsize": FTS_PENDING_BYTES, **FTS_BUILDING})
             db.execute(f"INSERT INTO [{fts}]([{fts}]) VALUES ('rebuild')")
             # The segments written, merged into one: queries read one segment, and
             # the next load need not merge large ones.
             db.execute(f"INSERT INTO [{fts}]([{fts}]) VALUES ('optimize')")
-            _configure_fts(db, fts, FTS_KEPT)
+            configure_fts(db, fts, FTS_KEPT)
             old = ", ".join(f"old.[{c}]" for c in columns)
             new = ", ".join(f"new.[{c}]" for c in columns)
             listed = ", ".join(f"[{c}]" for c in columns)
@@ -119,7 +119,7 @@ def ensure_search(db: sqlite_utils.Database) -> None:
                 db.execute(statement)
 
 
-def _configure_fts(db: sqlite_utils.Database, fts: str, settings: dict[str, int]) -> None:
+def configure_fts(db: sqlite_utils.Database, fts: str, settings: dict[str, int]) -> None:
     """Set FTS5 configuration options of ``fts``; they are kept in its _config table."""
     for option, value in settings.items():
         db.execute(f"INSERT INTO [{fts}]([{fts}], rank) VALUES (?, ?)", [option, value])

@@ -254,9 +254,8 @@ def test_search_indexes_are_built_merged(db, archive, monkeypatch):
 def test_a_reload_reaches_the_search_index_in_a_few_statements(db, archive):
     load_paths(db, ["raw"])
     for table in ("posts", "comments"):
-        # Segments are kept apart, so that each write of pending text shows.
-        for setting, value in (("automerge", 0), ("crisismerge", 1000)):
-            db.execute(f"INSERT INTO {table}_fts ({table}_fts, rank) VALUES (?, ?)", [setting, value])
+        # Segments kept apart, as while building, so that each write shows.
+        finish.configure_fts(db, f"{table}_fts", finish.FTS_BUILDING)
 
     def segments():
         return db.execute("SELECT count(DISTINCT segid) FROM comments_fts_idx").fetchone()[0]
