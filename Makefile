@@ -11,6 +11,7 @@ BIN := $(VENV)/bin
 DB := data/blog.db
 RAW := raw
 RAW_FILES := $(shell find $(RAW) -type f ! -name '.*' 2>/dev/null)
+PIPELINE_FILES := $(shell find pipeline -name "*.py" -o -name "*.html")
 
 PORT ?= 8001
 
@@ -26,7 +27,7 @@ $(BIN)/pipeline: pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $@
 
-$(DB): $(BIN)/pipeline schema.sql $(wildcard pipeline/*.py) $(RAW_FILES)
+$(DB): $(BIN)/pipeline schema.sql $(PIPELINE_FILES) $(RAW_FILES)
 	$(BIN)/pipeline load $(RAW) --db $@
 	touch $@
 

@@ -11,9 +11,9 @@ import click
 import sqlite_utils
 
 from . import __version__
-from . import bench as bench_module
-from .audit import check_database
-from .load import FileResult, load_paths, iter_source_files, open_database
+from .tools import bench as bench_module
+from .store.audit import check_database
+from .store.load import FileResult, load_paths, iter_source_files, open_database
 from .model import ParsedFile, PipelineError
 from .parse import parse_file
 

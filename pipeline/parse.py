@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import hashlib
 
-from .decode import decode_bytes
+from .read.decode import decode_bytes
 from .model import Issue, ParsedFile
-from .normalise import normalise_post
-from .split import find_non_dump, split_lines
-from .threads import build_thread
+from .understand.normalise import normalise_post
+from .read.split import find_non_dump, split_lines
+from .read.threads import build_thread
 
 # The layout recorded for a file that could not be read as a post page at all.
 NOT_READ = "none"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
-from pipeline.load import load_paths, open_database
+from pipeline.store.load import load_paths, open_database
 
 # HYPOTHESIS_PROFILE=thorough tries twenty times as many examples.
 settings.register_profile("default", max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -1,7 +1,7 @@
 import pytest
 
-from pipeline.audit import check_database, find_lost_text, find_unspanned
-from pipeline.load import load_paths
+from pipeline.store.audit import check_database, find_lost_text, find_unspanned
+from pipeline.store.load import load_paths
 from pipeline.parse import parse_file
 
 from .conftest import RAW

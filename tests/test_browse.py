@@ -7,8 +7,8 @@ import pytest
 import yaml
 from datasette.app import Datasette
 
-from pipeline.load import open_database
-from pipeline.rows import file_id
+from pipeline.store.load import open_database
+from pipeline.store.rows import file_id
 from pipeline.parse import parse_file
 
 from .conftest import RAW, ROOT, sample_database

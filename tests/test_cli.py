@@ -5,7 +5,7 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from pipeline import load
+from pipeline.store import load
 from pipeline.cli import cli
 
 from .conftest import RAW

@@ -10,9 +10,9 @@ import time
 
 import pytest
 
-from pipeline.audit import check_database
-from pipeline.load import load_paths, open_database
-from pipeline.synth import ArchiveShape, sentences_from, write_archive
+from pipeline.store.audit import check_database
+from pipeline.store.load import load_paths, open_database
+from pipeline.tools.synth import ArchiveShape, sentences_from, write_archive
 
 from .conftest import RAW, load_in
 

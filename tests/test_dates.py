@@ -6,7 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import cli
-from pipeline.dates import date_mentions, find_mentions, header_date, infer_post_date
+from pipeline.understand.dates import date_mentions, find_mentions, header_date, infer_post_date
 from pipeline.parse import parse_file
 
 from .conftest import RAW, load_gold
@@ -154,7 +154,7 @@ def test_parse_shows_the_date_and_mentions():
 
 
 def test_mentions_in_the_database(db, monkeypatch):
-    from pipeline.load import load_paths
+    from pipeline.store.load import load_paths
     monkeypatch.chdir(RAW.parent)
     load_paths(db, ["raw"])
     rows = list(db.query(

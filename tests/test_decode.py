@@ -2,7 +2,7 @@ import codecs
 
 import pytest
 
-from pipeline.decode import decode_bytes
+from pipeline.read.decode import decode_bytes
 
 
 @pytest.mark.parametrize("data, text, encoding", [

@@ -1,7 +1,7 @@
 """Golden tests: each sample dump beside the result expected of it."""
 import pytest
 
-from pipeline.load import load_paths
+from pipeline.store.load import load_paths
 from pipeline.parse import parse_file
 
 from .conftest import RAW, comment_view, gold_files, gold_view, load_gold, norm, parsed_view, sample_path

@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from pipeline.header import parse_date_line, parse_header
+from pipeline.read.header import parse_date_line, parse_header
 
 
 @pytest.mark.parametrize("line, date, agrees", [

@@ -2,11 +2,12 @@ import shutil
 
 import pytest
 
-from pipeline.audit import check_database
-from pipeline import finish, load
-from pipeline.load import SchemaMismatch, iter_source_files, load_paths, open_database
-from pipeline import rows
-from pipeline.rows import file_id
+from pipeline.store.audit import check_database
+from pipeline.store import finish
+from pipeline.store import load
+from pipeline.store.load import SchemaMismatch, iter_source_files, load_paths, open_database
+from pipeline.store import rows
+from pipeline.store.rows import file_id
 
 from .conftest import RAW
 
@@ -293,7 +294,7 @@ def test_a_first_load_writes_with_a_rollback_journal_and_leaves_wal(db, archive,
 
 
 def test_row_columns_follow_the_schema(db):
-    from pipeline.rows import COLUMNS
+    from pipeline.store.rows import COLUMNS
     for table, columns in COLUMNS.items():
         assert columns == tuple(db[table].columns_dict), table
 
@@ -355,8 +356,8 @@ def test_a_search_index_left_half_made_is_made_again(db, archive):
 def test_commits_double_what_is_committed(tmp_path, monkeypatch):
     # One file per batch and a first commit after the first file: with the load's
     # rule, 64 files of like sizes take about log2(64) commits, not 64.
-    import pipeline.load as load
-    from pipeline.synth import ArchiveShape, sentences_from, write_archive
+    import pipeline.store.load as load
+    from pipeline.tools.synth import ArchiveShape, sentences_from, write_archive
 
     stock = sentences_from(p.read_text(encoding="utf-8") for p in sorted(RAW.glob("*.txt")))
     write_archive(tmp_path / "raw", stock, ArchiveShape(files=64, top_level=(3, 3), odd_share=0), seed=3)

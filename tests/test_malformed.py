@@ -11,9 +11,9 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
-from pipeline.audit import check_database, find_lost_text
+from pipeline.store.audit import check_database, find_lost_text
 from pipeline.cli import cli
-from pipeline.load import load_paths, open_database
+from pipeline.store.load import load_paths, open_database
 from pipeline.parse import parse_bytes
 
 from .conftest import RAW, gold_files, load_gold, norm

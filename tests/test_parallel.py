@@ -6,9 +6,9 @@ import sqlite3
 
 import pytest
 
-from pipeline import work
-from pipeline.load import load_paths, open_database
-from pipeline.synth import ArchiveShape, expected_comments, sentences_from, write_archive
+from pipeline.store import work
+from pipeline.store.load import load_paths, open_database
+from pipeline.tools.synth import ArchiveShape, expected_comments, sentences_from, write_archive
 
 from .conftest import RAW, norm
 

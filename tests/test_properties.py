@@ -4,9 +4,9 @@ import datetime as dt
 
 from hypothesis import given, strategies as st
 
-from pipeline.audit import find_lost_text
+from pipeline.store.audit import find_lost_text
 from pipeline.parse import parse_bytes
-from pipeline.synth import Rendering, SynthComment, SynthPost, expected_comments, render, sentences_from
+from pipeline.tools.synth import Rendering, SynthComment, SynthPost, expected_comments, render, sentences_from
 
 from .conftest import RAW, norm
 

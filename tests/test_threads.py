@@ -1,5 +1,5 @@
 from pipeline.model import RawComment
-from pipeline.threads import build_thread
+from pipeline.read.threads import build_thread
 
 
 def raw(is_reply, text, line):

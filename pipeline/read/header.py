@@ -5,7 +5,7 @@ import datetime as dt
 import re
 from typing import Optional
 
-from .model import Header
+from ..model import Header
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 MONTHS = (

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from .model import PipelineError
+from ..model import PipelineError
 
 # Raise with user_version in schema.sql whenever a table changes shape or its ids
 # change meaning.
@@ -18,8 +18,8 @@ class SchemaMismatch(PipelineError):
 
 def schema_path() -> Path:
     """The project's schema.sql: beside the package in a checkout, inside it in a wheel."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "schema.sql", here.parent / "schema.sql"):
+    package = Path(__file__).resolve().parent.parent
+    for candidate in (package / "schema.sql", package.parent / "schema.sql"):
         if candidate.exists():
             return candidate
     raise PipelineError("schema.sql not found: reinstall the project")

@@ -23,7 +23,7 @@ from typing import Callable, Iterable, Iterator, Optional
 import sqlite_utils
 
 from .finish import SEARCHED, ensure_finished, mark_unfinished
-from .model import Issue
+from ..model import Issue
 from .rows import COLUMNS, INSERTS, TABLES, FileRows, file_id, insert_into
 from .schema import SCHEMA_VERSION, SchemaMismatch, drop_secondary_indexes, ensure_schema
 from .work import Job, Unchanged, iter_results

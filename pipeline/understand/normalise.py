@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from .dates import Mention, PostDate, header_date, infer_post_date, page_mentions
-from .header import WEEKDAYS, parse_date_line
-from .model import Comment, Issue, Post, Split
+from ..read.header import WEEKDAYS, parse_date_line
+from ..model import Comment, Issue, Post, Split
 
 
 def normalise_post(split: Split, comments: list[Comment]) -> tuple[Post, list[Mention], list[Issue]]:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from .header import parse_header
-from .model import Header, Issue, RawComment, Split
+from ..model import Header, Issue, RawComment, Split
 
 # "  N. text": a list item, its indentation in group 1.
 _ITEM = re.compile(r"^( *)(\d{1,4})\.[ \u00a0]+(\S.*)$")

@@ -27,11 +27,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable, Optional
 
-from .load import display_path
-from .rows import file_id
-from .schema import schema_path
+from ..store.load import display_path
+from ..store.rows import file_id
+from ..store.schema import schema_path
 from .synth import ArchiveShape, SynthPost, expected_comments, sentences_from, write_archive
-from .work import Job, iter_results
+from ..store.work import Job, iter_results
 
 # The default archive: 20,000 files, about 400,000 comments.
 DEFAULT_FILES = 20_000

@@ -5,7 +5,7 @@ import datetime as dt
 
 import sqlite_utils
 
-from .header import WEEKDAYS
+from ..read.header import WEEKDAYS
 from .schema import ensure_schema
 
 # The columns full-text search covers, per table.

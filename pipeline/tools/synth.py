@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator, Optional
 
-from .header import MONTHS, WEEKDAYS
+from ..read.header import MONTHS, WEEKDAYS
 
 
 @dataclass

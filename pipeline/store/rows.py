@@ -11,8 +11,8 @@ import hashlib
 from dataclasses import dataclass
 from typing import Callable, Iterable, Optional
 
-from .model import Issue, ParsedFile
-from .parse import NOT_READ
+from ..model import Issue, ParsedFile
+from ..parse import NOT_READ
 
 # A file's rows take their ids from one block of the id space. The file's own id
 # (its source's and its post's) is the block's first, derived from its path; each of

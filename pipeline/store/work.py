@@ -16,8 +16,8 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Iterable, Iterator, Optional, Union
 
-from .model import Issue, ParsedFile
-from .parse import NOT_READ, parse_bytes
+from ..model import Issue, ParsedFile
+from ..parse import NOT_READ, parse_bytes
 from .rows import FileRows, rows_of
 
 # Files per task sent to a worker.

@@ -4,7 +4,7 @@ from __future__ import annotations
 import codecs
 import re
 
-from .model import Decoded, Issue
+from ..model import Decoded, Issue
 
 # Control characters other than tab, newline, carriage return and form feed: a file
 # made mostly of these is binary, not a dump.

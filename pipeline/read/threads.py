@@ -1,7 +1,7 @@
 """Stage 3: place comments in their thread: parent, depth, position and path."""
 from __future__ import annotations
 
-from .model import Comment, Issue, RawComment
+from ..model import Comment, Issue, RawComment
 
 
 def build_thread(raw: list[RawComment]) -> tuple[list[Comment], list[Issue]]:

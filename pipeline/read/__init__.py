@@ -1,0 +1,1 @@
+"""Reading: raw bytes to the structure of a post page (decode, header, split, thread)."""

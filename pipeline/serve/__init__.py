@@ -1,0 +1,1 @@
+"""Serving: the database to people and other tools (the Datasette plugin)."""

@@ -1,0 +1,1 @@
+"""Storing: parsed files to SQLite rows, the load, its finishing work and its checks."""

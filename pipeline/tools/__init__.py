@@ -1,0 +1,1 @@
+"""Tools around the pipeline: synthetic archives and the benchmark."""

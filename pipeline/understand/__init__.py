@@ -1,0 +1,1 @@
+"""Understanding: what the text of a post and its comments says (dates, and more)."""
