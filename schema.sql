@@ -3,24 +3,47 @@
 -- idempotent. Raise user_version whenever a table changes shape or its ids change
 -- meaning: a database built with another version is refused, with the advice to
 -- rebuild it.
-PRAGMA user_version = 5;
+PRAGMA user_version = 6;
 
--- One row per raw file. A file's id is derived from its path, and the ids of its
--- post, comments, date mentions and issues from the file's (see pipeline/rows.py),
--- so they stay the same whenever the same file is loaded again.
+-- What ids rest on. A file is known by its archive and its path within the
+-- archive's folder: never by the path as typed, nor by where the command ran. Its
+-- id is derived from the archive's name and that path (pipeline/store/rows.py), and
+-- the ids of its post, comments, date mentions and issues are numbered from it
+-- (a comment's from its path in the thread, "3.2"), so every id stays the same
+-- whenever the same files are loaded again, whatever else is added, and wherever
+-- the archive's folder has moved. A file whose content changes keeps its id; its
+-- comments keep theirs while their place in the thread is the same. A file moved
+-- or renamed within its archive is recognised by its bytes and keeps its ids under
+-- its new path. Should two files' ids collide (about one chance in eight billion
+-- for a pair), the one loaded second takes the next free id, and keeps it.
+
+-- One row per archive: a folder of raw files loaded as one (a blog, or one scrape
+-- of it). Several archives can live in one database.
+CREATE TABLE IF NOT EXISTS archives (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,      -- `pipeline load --archive NAME`; by default the folder's name
+    root TEXT NOT NULL,             -- the folder, absolute, symlinks resolved; followed when it moves
+    first_loaded TEXT NOT NULL,     -- ISO 8601, UTC
+    last_loaded TEXT NOT NULL
+);
+
+-- One row per raw file.
 CREATE TABLE IF NOT EXISTS sources (
     id INTEGER PRIMARY KEY,
-    path TEXT NOT NULL UNIQUE,      -- as given to `pipeline load`, relative to where it ran
+    archive_id INTEGER NOT NULL REFERENCES archives(id) ON DELETE CASCADE,
+    path TEXT NOT NULL,             -- within the archive's folder, "/" between parts
     sha256 TEXT NOT NULL,           -- of the raw bytes: an unchanged file is not read again
     bytes INTEGER NOT NULL,
     mtime_ns INTEGER,               -- modification time when read: an unchanged one is not read again
+    copy_of INTEGER REFERENCES sources(id) ON DELETE SET NULL,  -- byte for byte that file: not loaded twice
     encoding TEXT NOT NULL,         -- utf-8, utf-8-sig, utf-16, cp1252, latin-1, binary
-    layout TEXT NOT NULL,           -- numbered, blogger-actions, plain; none when not read
+    layout TEXT NOT NULL,           -- numbered, blogger-actions, plain; copy; none when not read
     placement TEXT,                 -- blogger-actions only: first-line or trailing
     layout_note TEXT,               -- why the file was read the way it was
     lines INTEGER NOT NULL,
     text TEXT NOT NULL,             -- the decoded text, line ends as \n
-    loaded_at TEXT NOT NULL
+    loaded_at TEXT NOT NULL,
+    UNIQUE (archive_id, path)
 );
 
 -- One post per source.
@@ -102,6 +125,8 @@ CREATE TABLE IF NOT EXISTS pipeline_state (
 );
 INSERT OR IGNORE INTO pipeline_state (key, value) VALUES ('finished', '1');
 
+CREATE INDEX IF NOT EXISTS sources_sha256 ON sources(sha256);
+CREATE INDEX IF NOT EXISTS sources_copy_of ON sources(copy_of);
 CREATE INDEX IF NOT EXISTS comments_post_id ON comments(post_id);
 CREATE INDEX IF NOT EXISTS comments_parent_id ON comments(parent_id);
 CREATE INDEX IF NOT EXISTS parse_issues_source_id ON parse_issues(source_id);

@@ -15,7 +15,7 @@ from .conftest import RAW, ROOT, sample_database
 
 METADATA = yaml.safe_load((ROOT / "metadata.yml").read_text())
 QUERIES = METADATA["databases"]["blog"]["queries"]
-WAR = file_id("raw/001_1f9ec539c5090330.txt")  # "The War Goes On": 14 comments, 9 replies
+WAR = file_id("raw", "001_1f9ec539c5090330.txt")  # "The War Goes On": 14 comments, 9 replies
 
 
 @pytest.fixture(scope="module")

@@ -160,7 +160,7 @@ def test_mentions_in_the_database(db, monkeypatch):
     rows = list(db.query(
         """SELECT m.text, m.value, c.path FROM date_mentions m JOIN posts p ON p.id = m.post_id
            JOIN sources s ON s.id = p.source_id LEFT JOIN comments c ON c.id = m.comment_id
-           WHERE s.path = 'raw/003_92b3ed089a46f2e7.txt' AND m.resolution = 'explicit' ORDER BY m.id"""))
+           WHERE s.path = '003_92b3ed089a46f2e7.txt' AND m.resolution = 'explicit' ORDER BY m.id"""))
     assert {(r["text"], r["value"], r["path"]) for r in rows} >= {
         ("21 Aug 2014", "2014-08-21", "11.3"), ("06 May 2016", "2016-05-06", "11.2")}
     [day] = db.query("SELECT * FROM dates WHERE date = '2014-08-21'")

@@ -1,13 +1,14 @@
+import os
 import shutil
 
 import pytest
 
 from pipeline.store.audit import check_database
-from pipeline.store import finish
-from pipeline.store import load
-from pipeline.store.load import SchemaMismatch, iter_source_files, load_paths, open_database
-from pipeline.store import rows
+from pipeline.store import finish, plan, rows, write
+from pipeline.store.load import load_paths, open_database
+from pipeline.store.plan import iter_named
 from pipeline.store.rows import file_id
+from pipeline.store.schema import SchemaMismatch
 
 from .conftest import RAW
 
@@ -44,6 +45,12 @@ def add_a_comment(archive):
                       encoding="utf-8")
 
 
+def add_a_new_file(archive, name="005_new.txt"):
+    """A sixth file: the first sample with a line of its own, so not a copy of it."""
+    text = (archive / "000_a04ef07ac41940ba.txt").read_text(encoding="utf-8")
+    (archive / name).write_text(text + "\n  19. A comment of its own.\n", encoding="utf-8")
+
+
 def test_load_then_load_again_changes_nothing(db, archive):
     first = load_paths(db, ["raw"])
     before = snapshot(db)
@@ -55,10 +62,10 @@ def test_load_then_load_again_changes_nothing(db, archive):
 
 
 def test_files_looked_up_a_few_at_a_time_load_as_they_should(db, archive, monkeypatch):
-    monkeypatch.setattr(load, "LOOKUP_FILES", 2)
+    monkeypatch.setattr(plan, "LOOKUP_FILES", 2)
     load_paths(db, ["raw"])
     add_a_comment(archive)
-    shutil.copy(archive / "000_a04ef07ac41940ba.txt", archive / "005_copy.txt")
+    add_a_new_file(archive)
     report = load_paths(db, ["raw"])
     assert (report.loaded, report.unchanged) == (2, 4)
     assert db["sources"].count == 6
@@ -76,7 +83,7 @@ def test_planner_statistics_are_taken_again_only_when_the_archive_has_grown(db, 
     add_a_comment(archive)
     assert load_paths(db, ["raw"]).loaded == 1
     assert db.execute("SELECT count(*) FROM sqlite_stat1").fetchone()[0] == 0  # 5 files as before
-    shutil.copy(archive / "000_a04ef07ac41940ba.txt", archive / "005_copy.txt")
+    add_a_new_file(archive)
     assert load_paths(db, ["raw"]).loaded == 1
     assert analysed() == "6"
     assert db.execute("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'comments'").fetchone()[0] > 0
@@ -96,7 +103,7 @@ def test_changed_file_replaces_exactly_its_rows(db, archive):
     report = load_paths(db, ["raw"])
     assert (report.loaded, report.unchanged) == (1, 4)
     after = snapshot(db)
-    source_id = file_id("raw/003_92b3ed089a46f2e7.txt")
+    source_id = file_id("raw", "003_92b3ed089a46f2e7.txt")
     assert [c for c in after["comments"] if c["post_id"] != source_id] == \
         [c for c in before["comments"] if c["post_id"] != source_id]
     mine = [c for c in after["comments"] if c["post_id"] == source_id]
@@ -131,7 +138,7 @@ def test_ids_are_the_same_whatever_else_is_loaded(tmp_path, archive):
     everything = open_database(tmp_path / "all.db")
     load_paths(everything, ["raw"])
     query = "SELECT id, parent_id, path FROM comments WHERE post_id = ? ORDER BY id"
-    post_id = file_id("raw/002_8a5aa0765c243ef5.txt")
+    post_id = file_id("raw", "002_8a5aa0765c243ef5.txt")
     assert list(one.query(query, [post_id])) == list(everything.query(query, [post_id]))
     assert len(list(one.query(query, [post_id]))) == 55
 
@@ -139,8 +146,8 @@ def test_ids_are_the_same_whatever_else_is_loaded(tmp_path, archive):
 def test_a_files_rows_are_numbered_within_its_block(db, archive):
     load_paths(db, ["raw"])
     block = 1 << rows.LOCAL_BITS
-    for source in db.query("SELECT id, path FROM sources"):
-        assert source["id"] == file_id(source["path"]) and source["id"] % block == 0
+    for source in db.query("SELECT s.id, a.name, s.path FROM sources s JOIN archives a ON a.id = s.archive_id"):
+        assert source["id"] == file_id(source["name"], source["path"]) and source["id"] % block == 0
         for table, key in (("comments", "post_id"), ("date_mentions", "post_id"), ("parse_issues", "source_id")):
             ids = [row["id"] for row in db.query(f"SELECT id FROM {table} WHERE {key} = ?", [source["id"]])]
             assert all(source["id"] <= i < source["id"] + block for i in ids), table
@@ -158,7 +165,7 @@ def test_files_whose_ids_collide_take_the_next_free_ones(db, archive, monkeypatc
     assert check_database(db) == []
     # A changed file keeps the id it was given, and a new one takes a free one.
     add_a_comment(archive)
-    shutil.copy(archive / "000_a04ef07ac41940ba.txt", archive / "copy.txt")
+    add_a_new_file(archive, "new.txt")
     assert load_paths(db, ["raw"]).loaded == 2
     assert [row["id"] for row in db.query("SELECT id FROM sources ORDER BY path")] == ids + [12 * block]
     assert check_database(db) == []
@@ -175,11 +182,12 @@ def test_a_file_too_large_for_its_block_is_refused_and_the_rest_load(tmp_path, a
     report = load_paths(db, ["raw"])
     too_large = {path for path, size in sizes.items() if max(size["comments"], size["mentions"]) > 32}
     assert too_large and too_large != set(sizes)
-    assert {r.path for r in report.failed} == too_large
+    assert {r.path for r in report.failed} == {f"raw/{path}" for path in too_large}
     for result in report.failed:
         [issue] = result.issues
+        size = sizes[result.path.removeprefix("raw/")]
         assert issue.line == 1 and "one file may give a table at most 32 rows" in issue.message
-        assert f"{sizes[result.path]['comments']} comments" in issue.message or sizes[result.path]["comments"] <= 32
+        assert f"{size['comments']} comments" in issue.message or size["comments"] <= 32
     loaded = {row["path"]: row["comments"] for row in db.query(
         "SELECT s.path, count(c.id) AS comments FROM sources s JOIN posts p ON p.source_id = s.id "
         "LEFT JOIN comments c ON c.post_id = p.id GROUP BY s.path")}
@@ -195,7 +203,7 @@ def test_a_bad_file_is_recorded_and_the_rest_load(db, archive):
         ("raw/empty.txt", [(1, "file is empty")])]
     assert list(db.query("SELECT s.path, i.line, i.kind, i.severity FROM parse_issues i "
                          "JOIN sources s ON s.id = i.source_id")) == [
-        {"path": "raw/empty.txt", "line": 1, "kind": "empty", "severity": "error"}]
+        {"path": "empty.txt", "line": 1, "kind": "empty", "severity": "error"}]
 
 
 def test_foreign_keys_hold(db, archive):
@@ -211,7 +219,7 @@ def test_a_database_of_another_schema_version_is_refused(tmp_path):
     old = open_database(path)
     old.execute("PRAGMA user_version = 99")
     old.close()
-    with pytest.raises(SchemaMismatch, match="delete it"):
+    with pytest.raises(SchemaMismatch, match="made by a newer version"):
         open_database(path)
 
 
@@ -275,14 +283,14 @@ def test_a_reload_reaches_the_search_index_in_a_few_statements(db, archive):
 
 def test_a_first_load_writes_with_a_rollback_journal_and_leaves_wal(db, archive, monkeypatch):
     modes = []
-    save_batch = load.save_batch
+    save_batch = write.save_batch
 
     def watched(db, batch, replace=True):
         modes.append(db.execute("PRAGMA journal_mode").fetchone()[0])
         save_batch(db, batch, replace)
 
-    monkeypatch.setattr(load, "BATCH_FILES", 2)
-    monkeypatch.setattr(load, "save_batch", watched)
+    monkeypatch.setattr(write, "BATCH_FILES", 2)
+    monkeypatch.setattr(write, "save_batch", watched)
     load_paths(db, ["raw"])
     assert modes == ["truncate"] * 3
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -309,36 +317,41 @@ def test_every_file_named_is_given_once(tmp_path, monkeypatch):
     for name in ("top/a.txt", "top/sub/b.txt", "top/.hid/c.txt", "top/.d.txt", "top/sub/deeper/e.txt"):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("x")
+
+    def named(*paths):
+        return [shown for _, shown in iter_named([str((tmp_path / p).resolve()) for p in paths])]
+
     walked = ["top/a.txt", "top/sub/b.txt", "top/sub/deeper/e.txt"]
-    assert list(iter_source_files(["top"])) == walked
-    assert list(iter_source_files(["top/sub", "top", "./top/sub/deeper"])) == \
-        ["top/sub/b.txt", "top/sub/deeper/e.txt", "top/a.txt"]
-    assert list(iter_source_files(["top", "top/sub", "top/a.txt", "top/.d.txt", "top/.hid"])) == \
+    assert named("top") == walked
+    assert named("top/sub", "top", "top/sub/deeper") == ["top/sub/b.txt", "top/sub/deeper/e.txt", "top/a.txt"]
+    assert named("top", "top/sub", "top/a.txt", "top/.d.txt", "top/.hid") == \
         walked + ["top/.d.txt", "top/.hid/c.txt"]
-    assert list(iter_source_files(["top/a.txt", "top", "top/a.txt"])) == \
-        ["top/a.txt", "top/sub/b.txt", "top/sub/deeper/e.txt"]
-    assert list(iter_source_files([tmp_path / "top" / "sub"])) == ["top/sub/b.txt", "top/sub/deeper/e.txt"]
+    assert named("top/a.txt", "top", "top/a.txt") == ["top/a.txt", "top/sub/b.txt", "top/sub/deeper/e.txt"]
     # Shown relative to the working directory where they are below it, else absolute.
     monkeypatch.chdir(tmp_path / "top" / "sub")
-    assert list(iter_source_files([tmp_path / "top"])) == \
-        [(tmp_path / "top" / "a.txt").as_posix(), "b.txt", "deeper/e.txt"]
+    assert named("top") == [(tmp_path / "top" / "a.txt").resolve().as_posix(), "b.txt", "deeper/e.txt"]
+    # The database and its journals are never read as input.
+    files = [file for file, _ in iter_named([str(tmp_path / "top")], {str(tmp_path / "top" / "a.txt")})]
+    assert [os.path.basename(f) for f in files] == ["b.txt", "e.txt"]
 
 
-def test_only_files_gone_from_what_is_named_are_removed(db, archive):
+def test_only_files_really_gone_are_removed(db, archive):
     hidden = archive / ".drafts"
     hidden.mkdir()
     shutil.move(archive / "004_f41891cd9d906480.txt", hidden / "004.txt")
-    shutil.copy(archive / "000_a04ef07ac41940ba.txt", archive / ".000.txt")
-    assert load_paths(db, ["raw", "raw/.drafts", "raw/.000.txt"]).loaded == 6
-    # Named again, nothing is gone; the folder alone no longer gives the hidden ones.
-    assert load_paths(db, ["raw/.drafts", "raw", "raw/.000.txt"]).removed == 0
-    assert load_paths(db, ["raw", "raw/.000.txt"]).removed == 1
+    add_a_new_file(archive, ".005.txt")
+    assert load_paths(db, ["raw", "raw/.drafts", "raw/.005.txt"]).loaded == 6
+    # Named or not, files that are still there stay.
+    assert load_paths(db, ["raw/.drafts", "raw", "raw/.005.txt"]).removed == 0
+    assert load_paths(db, ["raw"]).removed == 0
+    assert db["posts"].count == 6
+    (hidden / "004.txt").unlink()
     assert load_paths(db, ["raw"]).removed == 1
     (archive / "001_1f9ec539c5090330.txt").unlink()
-    assert load_paths(db, ["raw/002_8a5aa0765c243ef5.txt"]).removed == 0
+    assert load_paths(db, ["raw/002_8a5aa0765c243ef5.txt"]).removed == 0  # a file named alone removes nothing
     assert load_paths(db, ["raw"]).removed == 1
     assert [row["path"] for row in db.query("SELECT path FROM sources ORDER BY path")] == [
-        "raw/000_a04ef07ac41940ba.txt", "raw/002_8a5aa0765c243ef5.txt", "raw/003_92b3ed089a46f2e7.txt"]
+        ".005.txt", "000_a04ef07ac41940ba.txt", "002_8a5aa0765c243ef5.txt", "003_92b3ed089a46f2e7.txt"]
 
 
 def test_a_search_index_left_half_made_is_made_again(db, archive):
@@ -356,7 +369,6 @@ def test_a_search_index_left_half_made_is_made_again(db, archive):
 def test_commits_double_what_is_committed(tmp_path, monkeypatch):
     # One file per batch and a first commit after the first file: with the load's
     # rule, 64 files of like sizes take about log2(64) commits, not 64.
-    import pipeline.store.load as load
     from pipeline.tools.synth import ArchiveShape, sentences_from, write_archive
 
     stock = sentences_from(p.read_text(encoding="utf-8") for p in sorted(RAW.glob("*.txt")))
@@ -365,8 +377,9 @@ def test_commits_double_what_is_committed(tmp_path, monkeypatch):
     reference = open_database("reference.db")
     load_paths(reference, ["raw"], workers=1)
 
-    monkeypatch.setattr(load, "BATCH_FILES", 1)
-    monkeypatch.setattr(load, "FIRST_COMMIT_BYTES", 1)
+    monkeypatch.setattr(write, "BATCH_FILES", 1)
+    monkeypatch.setattr(write, "FIRST_COMMIT_BYTES", 1)
+    monkeypatch.setattr(write, "COMMIT_SECONDS", float("inf"))
     db = open_database("batched.db")
     commits = []
     db.conn.set_trace_callback(lambda sql: commits.append(sql) if sql == "COMMIT" else None)

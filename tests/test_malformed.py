@@ -150,11 +150,11 @@ def test_corpus_loads_in_one_batch(corpus, monkeypatch):
     for gold_file in gold_files():
         gold = load_gold(gold_file.name)
         [post] = db.query("SELECT p.id, p.title, p.body FROM posts p JOIN sources s ON s.id = p.source_id "
-                          "WHERE s.path = ?", ["raw/" + gold["file"]])
+                          "WHERE s.path = ?", [gold["file"]])
         assert post["title"] == gold["title"]
         assert norm(post["body"])[:60] == gold["body_first"]
         assert db["comments"].count_where("post_id = ?", [post["id"]]) == len(gold["comments"])
     [big] = db.query("SELECT comment_count FROM posts p JOIN sources s ON s.id = p.source_id "
-                     "WHERE s.path = 'raw/bad-thousands-of-comments.txt'")
+                     "WHERE s.path = 'bad-thousands-of-comments.txt'")
     assert big["comment_count"] == 6000
     db.close()

@@ -7,6 +7,7 @@ import sqlite3
 import pytest
 
 from pipeline.store import work
+from pipeline.store.plan import Job
 from pipeline.store.load import load_paths, open_database
 from pipeline.tools.synth import ArchiveShape, expected_comments, sentences_from, write_archive
 
@@ -42,7 +43,7 @@ def test_parallel_equals_serial_and_matches_the_generator(archive, monkeypatch):
     assert dump("serial.db") == dump("parallel.db")
 
     for name, post in manifest.items():
-        path = f"raw/{name}"
+        path = name
         rows = list(parallel.query(
             "SELECT p.title, p.published, p.body FROM posts p JOIN sources s ON s.id = p.source_id WHERE s.path = ?",
             [path]))
@@ -67,13 +68,13 @@ def test_parsing_runs_a_bounded_way_ahead_of_what_is_consumed(tmp_path):
         nonlocal drawn
         for n in itertools.count():
             drawn += 1
-            yield work.Job(str(tmp_path / f"missing-{n}.txt"), n << 20)
+            yield Job(str(tmp_path / f"missing-{n}.txt"), f"missing-{n}.txt", 1, n << 20, f"missing-{n}.txt")
 
     workers = 2
     bound = max(work.PARALLEL_FROM, workers * work.AHEAD * work.CHUNK) + work.CHUNK
     results = work.iter_results(jobs(), workers)
     for consumed in range(1, 1001):
         result = next(results)
-        assert result.path == str(tmp_path / f"missing-{consumed - 1}.txt")  # in order
+        assert result.job.file == str(tmp_path / f"missing-{consumed - 1}.txt")  # in order
         assert drawn - consumed <= bound
     results.close()

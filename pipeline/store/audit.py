@@ -10,15 +10,19 @@ indexes agree with the tables they index.
 from __future__ import annotations
 
 import bisect
+import hashlib
 import itertools
+import os
 import re
 import sqlite3
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Iterable, Optional
 
 import sqlite_utils
 
 from .finish import SEARCHED
+from .plan import display_path
 
 # What the layouts add to the text and the parser removes, as it stands once white
 # space is taken out: "ReplyDeleteThanks...", "18comments:", "12.What's".
@@ -141,12 +145,25 @@ THREAD_RULES = (
         GROUP BY posts.id HAVING posts.comment_count != count(c.id)"""),
     ("a file that was read has no post",
      """SELECT sources.id FROM sources LEFT JOIN posts ON posts.source_id = sources.id
-        WHERE posts.id IS NULL AND sources.layout != 'none'"""),
+        WHERE posts.id IS NULL AND sources.layout NOT IN ('none', 'copy')"""),
+    ("a file recorded as a copy has no original with its bytes",
+     """SELECT s.id FROM sources s LEFT JOIN sources o ON o.id = s.copy_of
+        WHERE (s.layout = 'copy') != (s.copy_of IS NOT NULL) OR (s.copy_of IS NOT NULL
+              AND (o.id IS NULL OR o.sha256 != s.sha256 OR o.layout = 'copy'))"""),
 )
 
 
-def check_database(db: sqlite_utils.Database) -> list[str]:
-    """Everything wrong with a database, one line each; an empty list when all is well."""
+def shown(source: dict) -> str:
+    """Where a source's file is, as the user would write it."""
+    return display_path(os.path.join(source["root"], source["path"]))
+
+
+def check_database(db: sqlite_utils.Database, files: bool = True) -> list[str]:
+    """Everything wrong with a database, one line each; an empty list when all is well.
+
+    Reads the database only, so it can check one that cannot be written. With
+    ``files``, also says which raw files on disk differ from what was loaded.
+    """
     problems = []
     integrity = [row[0] for row in db.execute("PRAGMA integrity_check")]
     if integrity != ["ok"]:
@@ -155,19 +172,17 @@ def check_database(db: sqlite_utils.Database) -> list[str]:
         problems.append(f"foreign_key_check: {table} row {rowid} refers to a missing {parent} row")
     for table in SEARCHED:
         if f"{table}_fts" in db.table_names():
-            try:
-                db.execute(f"INSERT INTO {table}_fts({table}_fts, rank) VALUES ('integrity-check', 1)")
-            except sqlite3.DatabaseError as error:
-                problems.append(f"{table}_fts is out of step with {table}: {error}")
+            problems.extend(check_search(db, table))
     for rule, sql in THREAD_RULES:
         ids = [row[0] for row in db.execute(sql)]
         if ids:
-            shown = ", ".join(str(i) for i in ids[:5]) + (" ..." if len(ids) > 5 else "")
-            problems.append(f"{rule}: {len(ids)} rows ({shown})")
+            listed = ", ".join(str(i) for i in ids[:5]) + (" ..." if len(ids) > 5 else "")
+            problems.append(f"{rule}: {len(ids)} rows ({listed})")
     for source in db.query(
-        """SELECT sources.id, path, text, posts.id AS post_id, date_line, title, body,
+        """SELECT sources.id, archives.root, path, text, posts.id AS post_id, date_line, title, body,
                   first_line, last_line FROM sources JOIN posts ON posts.source_id = sources.id
-           ORDER BY path"""
+                  JOIN archives ON archives.id = sources.archive_id
+           ORDER BY archives.name, path"""
     ):
         comments = list(db.query(
             "SELECT path, body, first_line, last_line FROM comments WHERE post_id = ? ORDER BY seq",
@@ -176,10 +191,90 @@ def check_database(db: sqlite_utils.Database) -> list[str]:
         kept = [source["date_line"], source["title"], source["body"]] + [c["body"] for c in comments]
         lost = find_lost_text(source["text"], kept)
         if lost:
-            problems.append(f"{source['path']}:{lost.line}: {lost.message}")
+            problems.append(f"{shown(source)}:{lost.line}: {lost.message}")
         spans = [("post body", source)] + [(f"comment {c['path']}", c) for c in comments]
         for what, row in spans:
             if find_unspanned(source["text"], row["body"], row["first_line"], row["last_line"]):
-                problems.append(f"{source['path']}:{row['first_line']}: {what} is not within lines "
+                problems.append(f"{shown(source)}:{row['first_line']}: {what} is not within lines "
                                 f"{row['first_line']}-{row['last_line']}")
+    if files:
+        problems.extend(find_changed_files(db))
+    return problems
+
+
+# Rows looked for by a word of theirs when the search index cannot be checked whole.
+SEARCH_SAMPLE = 1000
+
+
+def open_read_only(path: str | os.PathLike) -> sqlite3.Connection:
+    """A connection to the database at ``path`` that reads and never writes it.
+
+    Where the file can be written, it is opened for writing all the same (nothing is
+    written): FTS5's integrity check of the search index is a write statement.
+    """
+    uri = Path(path).resolve().as_uri()
+    for mode in ("mode=rw", "mode=ro", "immutable=1"):
+        # A database in WAL mode needs its -shm file, which cannot be made beside a
+        # file that cannot be written: such a file is read as immutable.
+        connection = sqlite3.connect(f"{uri}?{mode}", uri=True)
+        try:
+            connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            return connection
+        except sqlite3.OperationalError:
+            connection.close()
+    raise sqlite3.OperationalError(f"unable to open database file {path}")
+
+
+def check_search(db: sqlite_utils.Database, table: str) -> list[str]:
+    """What is wrong with ``table``'s full-text index.
+
+    FTS5's own integrity check compares the whole index with the table, but it is a
+    write statement: on a database that cannot be written, a sample of rows is looked
+    for instead, each by a word of its own.
+    """
+    fts = f"{table}_fts"
+    try:
+        db.execute(f"INSERT INTO [{fts}]([{fts}], rank) VALUES ('integrity-check', 1)")
+        return []
+    except sqlite3.DatabaseError as error:
+        if "readonly" not in str(error):
+            return [f"{fts} is out of step with {table}: {error}"]
+    columns = SEARCHED[table]
+    missed = []
+    for row in db.execute(f"SELECT rowid, {', '.join(columns)} FROM [{table}] ORDER BY random() LIMIT ?",
+                          [SEARCH_SAMPLE]).fetchall():
+        # Whole tokens as FTS5 cuts them (runs of letters and digits), of letters only.
+        words = [w for w in re.findall(r"[^\W_]+", " ".join(value or "" for value in row[1:]))
+                 if len(w) >= 4 and w.isalpha()]
+        if not words:
+            continue
+        word = max(words, key=len)
+        found = db.execute(f"SELECT 1 FROM [{fts}] WHERE [{fts}] MATCH ? AND rowid = ?",
+                           [f'"{word}"', row[0]]).fetchone()
+        if found is None:
+            missed.append(row[0])
+    if missed:
+        return [f"{fts} is out of step with {table}: rows {', '.join(map(str, missed[:5]))} are not found "
+                "by their own words"]
+    return []
+
+
+def find_changed_files(db: sqlite_utils.Database) -> list[str]:
+    """The raw files on disk that differ from what was loaded: gone, or changed."""
+    problems = []
+    for root, path, sha256 in db.execute(
+            """SELECT a.root, s.path, s.sha256 FROM sources s JOIN archives a ON a.id = s.archive_id
+               WHERE s.sha256 != '' ORDER BY a.name, s.path""").fetchall():
+        file = display_path(os.path.join(root, path))
+        try:
+            with open(file, "rb") as f:
+                digest = hashlib.file_digest(f, "sha256").hexdigest()
+        except FileNotFoundError:
+            problems.append(f"{file}: gone from disk since it was loaded (load its folder again to remove its rows)")
+            continue
+        except OSError as error:
+            problems.append(f"{file}: cannot be read: {error.strerror or error}")
+            continue
+        if digest != sha256:
+            problems.append(f"{file}: changed on disk since it was loaded (load it again to read it)")
     return problems

@@ -32,8 +32,8 @@ def max_rows_per_file() -> int:
 # Tables in the order their rows are inserted (parents before children), and the
 # columns each row gives, in schema.sql's order (a test holds them to it).
 COLUMNS = {
-    "sources": ("id", "path", "sha256", "bytes", "mtime_ns", "encoding", "layout", "placement", "layout_note",
-                "lines", "text", "loaded_at"),
+    "sources": ("id", "archive_id", "path", "sha256", "bytes", "mtime_ns", "copy_of", "encoding", "layout",
+                "placement", "layout_note", "lines", "text", "loaded_at"),
     "posts": ("id", "source_id", "title", "date_line", "published", "published_precision", "published_source",
               "published_evidence", "published_year", "published_month", "body", "first_line", "last_line",
               "comment_count"),
@@ -59,14 +59,15 @@ def _hash(*parts: str) -> int:
     return int.from_bytes(digest[:8], "big")
 
 
-def file_id(path: str, taken: Callable[[int], bool] = lambda source_id: False) -> int:
-    """The id of the file at ``path``, derived from the path: the same on every load.
+def file_id(archive: str, path: str, taken: Callable[[int], bool] = lambda source_id: False) -> int:
+    """The id of the file at ``path`` in the archive named ``archive``, derived from
+    both: the same on every load, wherever the archive's folder is.
 
-    Should another path already have it (``taken`` says so: about one chance in
-    eight billion for each pair of paths), the next free block is taken instead.
+    Should another file already have it (``taken`` says so: about one chance in
+    eight billion for each pair of files), the next free block is taken instead.
     """
     blocks = 1 << (_ID_BITS - LOCAL_BITS)
-    block = _hash(path) % blocks
+    block = _hash(archive, path) % blocks
     while taken(block << LOCAL_BITS):
         block = (block + 1) % blocks
     return block << LOCAL_BITS
@@ -94,15 +95,17 @@ def _numbered(base: int, keys: Iterable[str]) -> list[int]:
 class FileRows:
     """One file's rows, ready to insert, and what the loader reports of it."""
 
-    path: str
+    path: str  # within its archive
     source_id: int
+    sha256: str
     rows: dict[str, list[tuple]]
     issues: list[Issue]
     failed: bool
     size: int  # characters of text, for sizing batches
+    copy_note: Optional[str] = None  # for a copy of another file: which one
 
 
-def rows_of(parsed: ParsedFile, source_id: int) -> FileRows:
+def rows_of(parsed: ParsedFile, source_id: int, archive_id: int) -> FileRows:
     """The rows one parsed file becomes, with ids in the block at ``source_id``
     (``file_id``)."""
     parsed = _within_capacity(parsed)
@@ -114,8 +117,8 @@ def rows_of(parsed: ParsedFile, source_id: int) -> FileRows:
     loaded_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     rows: dict[str, list[tuple]] = {
         "sources": [(
-            source_id, parsed.path, parsed.sha256, parsed.bytes, parsed.mtime_ns, parsed.encoding, parsed.layout,
-            parsed.placement, parsed.layout_note, parsed.line_count, parsed.text, loaded_at,
+            source_id, archive_id, parsed.path, parsed.sha256, parsed.bytes, parsed.mtime_ns, None, parsed.encoding,
+            parsed.layout, parsed.placement, parsed.layout_note, parsed.line_count, parsed.text, loaded_at,
         )],
         "posts": [],
         "comments": [
@@ -143,7 +146,23 @@ def rows_of(parsed: ParsedFile, source_id: int) -> FileRows:
             published[:7] if published and len(published) >= 7 else None, post.body, post.first_line,
             post.last_line, len(parsed.comments),
         ))
-    return FileRows(parsed.path, source_id, rows, parsed.issues, parsed.failed, len(parsed.text))
+    return FileRows(parsed.path, source_id, parsed.sha256, rows, parsed.issues, parsed.failed, len(parsed.text))
+
+
+# The layout recorded for a file that is byte for byte another one already loaded.
+COPY = "copy"
+
+
+def copy_rows(copy: FileRows, original_id: int, original: str) -> FileRows:
+    """A file's rows when it is a copy of the file ``original_id`` (shown as
+    ``original``): its source row alone, pointing at the file that holds its posts."""
+    [source] = copy.rows["sources"]
+    row = dict(zip(COLUMNS["sources"], source))
+    note = f"a copy of {original}: not loaded twice"
+    row.update(copy_of=original_id, layout=COPY, placement=None, text="", layout_note=note)
+    rows: dict[str, list[tuple]] = {table: [] for table in TABLES}
+    rows["sources"] = [tuple(row[c] for c in COLUMNS["sources"])]
+    return FileRows(copy.path, copy.source_id, copy.sha256, rows, [], False, 0, note)
 
 
 def _within_capacity(parsed: ParsedFile) -> ParsedFile:

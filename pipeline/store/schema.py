@@ -1,6 +1,7 @@
 """The database's definition, schema.sql, and what the loader does with it."""
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import sqlite_utils
@@ -9,11 +10,22 @@ from ..model import PipelineError
 
 # Raise with user_version in schema.sql whenever a table changes shape or its ids
 # change meaning.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 
 class SchemaMismatch(PipelineError):
-    pass
+    """A database built by another version of the pipeline."""
+
+    def __init__(self, path, version: int):
+        self.path = path
+        self.version = version
+        if version < SCHEMA_VERSION:
+            advice = ("load again with --rebuild: the old database is set aside (renamed, not deleted) and a new "
+                      "one is built from the raw files")
+        else:
+            advice = "it was made by a newer version of the pipeline: upgrade the pipeline, or load into another --db"
+        super().__init__(f"{path} was built with schema version {version}, this is version {SCHEMA_VERSION}: "
+                         f"{advice}")
 
 
 def schema_path() -> Path:
@@ -31,14 +43,40 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
 
 
 def drop_secondary_indexes(db: sqlite_utils.Database) -> list[str]:
-    """Drop the schema's own indexes (not those of keys and constraints).
+    """Drop the schema's own indexes (not those of keys and constraints), bar those
+    on ``sources``, which a load looks files up by as it goes.
 
     A first load into an empty database inserts faster without them; ``ensure_schema``
     makes them again, in bulk, when the load is finished (or when the database is next
     opened, should the load be interrupted).
     """
     names = [row[0] for row in db.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name NOT LIKE '%_fts%'")]
+        """SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL
+           AND tbl_name NOT LIKE '%_fts%' AND tbl_name != 'sources'""")]
     for name in names:
         db.execute(f'DROP INDEX "{name}"')
     return names
+
+
+def set_aside(path) -> Path:
+    """Rename a database of another schema version out of the way; returns its new name.
+
+    Its write-ahead log is checkpointed into it first, so the renamed file is whole.
+    """
+    path = Path(path)
+    con = sqlite3.connect(path)
+    try:
+        version = con.execute("PRAGMA user_version").fetchone()[0]
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        con.execute("PRAGMA journal_mode = DELETE")
+    finally:
+        con.close()
+    target = path.with_name(f"{path.name}.schema{version}")
+    k = 1
+    while target.exists():
+        k += 1
+        target = path.with_name(f"{path.name}.schema{version}-{k}")
+    path.rename(target)
+    for suffix in ("-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return target

@@ -8,9 +8,14 @@ chunks are ever in flight, so memory does not grow with the archive.
 """
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import itertools
 import os
+import signal
+import sys
+import threading
+import time
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -18,6 +23,7 @@ from typing import Iterable, Iterator, Optional, Union
 
 from ..model import Issue, ParsedFile
 from ..parse import NOT_READ, parse_bytes
+from .plan import Job
 from .rows import FileRows, rows_of
 
 # Files per task sent to a worker.
@@ -31,36 +37,37 @@ PARALLEL_FROM = 200
 
 
 @dataclass(frozen=True)
-class Job:
-    path: str
-    source_id: int  # the file's id (rows.file_id): its rows are numbered from it
-    known_sha256: Optional[str] = None  # of the copy already loaded, if any
-
-
-@dataclass(frozen=True)
-class Unchanged:
+class Touched:
     """A file whose bytes are those already loaded (only its modification time moved)."""
 
-    path: str
+    job: Job
     mtime_ns: int
 
 
-Result = Union[FileRows, Unchanged]
+@dataclass
+class Parsed:
+    """A file read and turned into rows."""
+
+    job: Job
+    rows: FileRows
+
+
+Result = Union[Parsed, Touched]
 
 
 def read_and_parse(job: Job) -> Result:
     """Read one file and turn it into rows, unless its content is the one already loaded."""
     try:
-        with open(job.path, "rb") as f:
+        with open(job.file, "rb") as f:
             data = f.read()
             mtime_ns = os.fstat(f.fileno()).st_mtime_ns
     except OSError as error:
-        return rows_of(unreadable(job.path, error), job.source_id)
+        return Parsed(job, rows_of(unreadable(job.path, error), job.source_id, job.archive_id))
     if job.known_sha256 and hashlib.sha256(data).hexdigest() == job.known_sha256:
-        return Unchanged(job.path, mtime_ns)
+        return Touched(job, mtime_ns)
     parsed = parse_bytes(job.path, data)
     parsed.mtime_ns = mtime_ns
-    return rows_of(parsed, job.source_id)
+    return Parsed(job, rows_of(parsed, job.source_id, job.archive_id))
 
 
 def unreadable(path: str, error: OSError) -> ParsedFile:
@@ -74,6 +81,45 @@ def unreadable(path: str, error: OSError) -> ParsedFile:
 
 def _read_and_parse_chunk(jobs: list[Job]) -> list[Result]:
     return [read_and_parse(job) for job in jobs]
+
+
+def _start_worker(parent: int) -> None:
+    """Make a worker process end with the process that started it, however that ends.
+
+    Ctrl-C reaches every process of the terminal's group: the workers leave it to
+    the loader, which stops them. Should the loader be killed outright (SIGKILL),
+    Linux kills the workers with it (PR_SET_PDEATHSIG); elsewhere, or should that
+    fail, a thread notices that the parent is gone and ends the worker.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # gone before the above took effect
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+
+
+_PR_SET_PDEATHSIG = 1
+_WATCH_SECONDS = 0.5
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(_WATCH_SECONDS)
+    os._exit(1)
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool's workers now, the work they hold abandoned."""
+    processes = list(getattr(pool, "_processes", {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join()
 
 
 def iter_results(jobs: Iterable[Job], workers: Optional[int] = None) -> Iterator[Result]:
@@ -92,7 +138,9 @@ def iter_results(jobs: Iterable[Job], workers: Optional[int] = None) -> Iterator
         yield from map(read_and_parse, remaining)
         return
     chunks = iter(lambda: list(itertools.islice(remaining, CHUNK)), [])
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(os.getpid(),))
+    finished = False
+    try:
         pending: deque = deque()
         for chunk in chunks:
             pending.append(pool.submit(_read_and_parse_chunk, chunk))
@@ -100,3 +148,11 @@ def iter_results(jobs: Iterable[Job], workers: Optional[int] = None) -> Iterator
                 yield from pending.popleft().result()
         while pending:
             yield from pending.popleft().result()
+        finished = True
+    finally:
+        # Stopped early (interrupted, or the consumer failed): the workers are
+        # stopped rather than left to finish what they hold.
+        if finished:
+            pool.shutdown()
+        else:
+            _stop(pool)

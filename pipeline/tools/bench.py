@@ -27,11 +27,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable, Optional
 
-from ..store.load import display_path
+from ..store.plan import Job
 from ..store.rows import file_id
 from ..store.schema import schema_path
 from .synth import ArchiveShape, SynthPost, expected_comments, sentences_from, write_archive
-from ..store.work import Job, iter_results
+from ..store.work import iter_results
 
 # The default archive: 20,000 files, about 400,000 comments.
 DEFAULT_FILES = 20_000
@@ -80,7 +80,8 @@ def _size(folders: list[Path]) -> int:
 
 def parse_throughput(folders: list[Path]) -> float:
     """MB/s of reading and parsing the files on every core, with no database."""
-    jobs = [Job(str(f), file_id(str(f))) for folder in folders for f in sorted(folder.iterdir())]
+    jobs = [Job(str(f), f.name, 0, file_id(folder.name, f.name), str(f))
+            for folder in folders for f in sorted(folder.iterdir())]
     started = time.perf_counter()
     for _ in iter_results(jobs):
         pass
@@ -129,15 +130,18 @@ def verify(db: Path, folders: list[Path], manifests: list[dict], rng: random.Ran
     """Check that every file loaded as the generator wrote it; returns the comment count."""
     con = sqlite3.connect(db)
     by_path: dict[str, list] = {}
+    # Each file is known by its archive (its folder's name) and its path in it.
     for path, comment_path, parent, body in con.execute(
-            """SELECT s.path, c.path, p.path, c.body FROM comments c JOIN sources s ON s.id = c.post_id
-               LEFT JOIN comments p ON p.id = c.parent_id ORDER BY s.path, c.seq"""):
+            """SELECT a.name || '/' || s.path, c.path, p.path, c.body FROM comments c
+               JOIN sources s ON s.id = c.post_id JOIN archives a ON a.id = s.archive_id
+               LEFT JOIN comments p ON p.id = c.parent_id ORDER BY s.id, c.seq"""):
         by_path.setdefault(path, []).append((comment_path, parent, " ".join(body.split())))
-    titles = dict(con.execute("SELECT s.path, p.title FROM posts p JOIN sources s ON s.id = p.source_id"))
+    titles = dict(con.execute("""SELECT a.name || '/' || s.path, p.title FROM posts p
+                                 JOIN sources s ON s.id = p.source_id JOIN archives a ON a.id = s.archive_id"""))
     total = 0
     for folder, manifest in zip(folders, manifests):
         for name, post in manifest.items():
-            path = display_path(folder / name)
+            path = f"{folder.name}/{name}"
             if post is None:
                 if path in titles:
                     raise AssertionError(f"{path}: an odd file became a post")

@@ -1,0 +1,203 @@
+"""Planning a load: which files to read, which are unchanged, which are gone.
+
+Files are walked as they are loaded, so nothing is held per file: what the database
+knows of them is asked for a chunk of paths at a time.
+"""
+from __future__ import annotations
+
+import itertools
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable, Iterator, Optional
+
+import sqlite_utils
+
+from .archives import Archive, Target, innermost, within
+
+# Files whose records are asked of the database in one query.
+LOOKUP_FILES = 500
+
+
+@dataclass(frozen=True)
+class Walked:
+    """A file found by the walk, placed in its archive."""
+
+    archive: Archive
+    path: str  # within the archive's folder, "/" between parts: what identifies the file
+    file: str  # absolute, where it is read from
+    shown: str  # as the user would write it: relative to the working directory when below it
+
+
+@dataclass(frozen=True)
+class Job:
+    """A file to read and parse."""
+
+    file: str
+    path: str  # within its archive
+    archive_id: int
+    source_id: int  # the file's id (rows.file_id): its rows are numbered from it
+    shown: str
+    known_sha256: Optional[str] = None  # of the copy already loaded, if any
+
+
+@dataclass(frozen=True)
+class Gone:
+    """A recorded file no longer on disk."""
+
+    source_id: int
+    archive: Archive
+    path: str
+
+
+def display_path(path: str | os.PathLike) -> str:
+    """A path as shown to the user: relative to the working directory when under it."""
+    absolute = os.path.abspath(path)
+    relative = os.path.relpath(absolute)
+    chosen = absolute if relative.startswith("..") else relative
+    return Path(chosen).as_posix()
+
+
+def iter_files(targets: list[Target], archives: list[Archive], skip: Iterable[str] = ()) -> Iterator[Walked]:
+    """Every file named, and every file under each folder named, each placed in the
+    innermost archive whose folder holds it (see ``iter_named``)."""
+    folder, archive = None, None
+    for file, shown in iter_named([t.path for t in targets], skip):
+        here = os.path.dirname(file)
+        if here != folder:
+            folder, archive = here, innermost(archives, file)
+        yield Walked(archive, within(file, archive.root), file, shown)
+
+
+def iter_named(paths: list[str], skip: Iterable[str] = ()) -> Iterator[tuple[str, str]]:
+    """(absolute path, path as shown) of every file named, and every file under each
+    folder named, in sorted order.
+
+    ``paths`` are absolute, symlinks resolved. Hidden files and folders (a leading
+    dot) are skipped unless named, as are the paths in ``skip`` (the database being
+    written). A file named twice (as itself and within its folder, or within two
+    folders named) is given once. What is remembered to do so is the paths named,
+    not the files found: memory does not grow with the number of files.
+    """
+    skip = set(skip)
+    folders = {p for p in paths if os.path.isdir(p)}
+    files = set(paths) - folders
+    done: set[str] = set()  # named folders walked, named files given
+    for path in paths:
+        if path in done:
+            continue
+        done.add(path)
+        if path not in folders:
+            if path not in skip:
+                yield path, display_path(path)
+            continue
+        for root, names in _walk(path, folders, done):
+            # Shown as the folder is, and named within it: display_path once per
+            # folder rather than once per file.
+            shown = display_path(root)
+            prefix = "" if shown == "." else shown + "/"
+            named_here = {os.path.basename(f) for f in files if os.path.dirname(f) == root}
+            for name in names:
+                file = os.path.join(root, name)
+                if file in skip:
+                    continue
+                if name in named_here:  # also named itself: given once
+                    if file in done:
+                        continue
+                    done.add(file)
+                yield file, prefix + name
+
+
+def _walk(folder: str, folders: set[str], done: set[str]) -> Iterator[tuple[str, list[str]]]:
+    """Each folder under ``folder`` (itself first) with the names of its files, in
+    sorted order, leaving out hidden ones and named folders already walked (and
+    noting those walked into)."""
+    for root, dirs, names in os.walk(folder):
+        kept = []
+        for d in sorted(dirs):
+            below = os.path.join(root, d)
+            if d.startswith(".") or below in done:
+                continue
+            if below in folders:
+                done.add(below)
+            kept.append(d)
+        dirs[:] = kept
+        yield root, [name for name in sorted(names) if not name.startswith(".")]
+
+
+@dataclass(frozen=True)
+class Unchanged:
+    """A file whose size and modification time are those recorded: not read."""
+
+    walked: Walked
+
+
+def iter_decisions(db: sqlite_utils.Database, walked: Iterable[Walked],
+                   new_id: Callable[[Walked], int]) -> Iterator[Job | Unchanged]:
+    """For each file walked: a job to read it, or Unchanged when it need not be read.
+
+    A file whose size and modification time are those recorded is unchanged; one
+    that differs is read, and hashed against the recorded content before it is
+    parsed. A new file takes the id ``new_id`` gives it.
+    """
+    walked = iter(walked)
+    # Files are looked up in the database a chunk at a time: one query per file
+    # costs more than the rest of a re-run.
+    for chunk in iter(lambda: list(itertools.islice(walked, LOOKUP_FILES)), []):
+        known = _recorded(db, chunk)
+        for item in chunk:
+            row = known.get((item.archive.id, item.path))
+            if row is None:
+                yield Job(item.file, item.path, item.archive.id, new_id(item), item.shown)
+                continue
+            source_id, sha256, size, mtime_ns = row
+            try:
+                stat = os.stat(item.file)
+                unchanged = stat.st_size == size and stat.st_mtime_ns == mtime_ns
+            except OSError:
+                unchanged = False
+            if unchanged:
+                yield Unchanged(item)
+            else:
+                yield Job(item.file, item.path, item.archive.id, source_id, item.shown, sha256)
+
+
+def _recorded(db: sqlite_utils.Database, chunk: list[Walked]) -> dict[tuple[int, str], tuple]:
+    """What the database holds of these files: id, sha256, bytes, mtime_ns."""
+    out = {}
+    for archive_id, items in itertools.groupby(sorted(chunk, key=lambda w: w.archive.id), lambda w: w.archive.id):
+        paths = [item.path for item in items]
+        for row in db.conn.execute(
+                f"""SELECT path, id, sha256, bytes, mtime_ns FROM sources
+                    WHERE archive_id = ? AND path IN ({', '.join('?' * len(paths))})""", [archive_id, *paths]):
+            out[(archive_id, row[0])] = row[1:]
+    return out
+
+
+def find_gone(db: sqlite_utils.Database, targets: list[Target], archives: list[Archive]) -> list[Gone]:
+    """Recorded files under the folders named that are no longer on disk.
+
+    Only folders named count (a file named alone removes nothing), and only files
+    really gone: a file that is there, whether or not the walk reads it, stays.
+    """
+    gone: dict[int, Gone] = {}
+    for target in targets:
+        if not target.is_folder:
+            continue
+        for archive in archives:
+            if within(archive.root, target.path) is not None:
+                prefix = ""
+            else:
+                prefix = within(target.path, archive.root)
+                if prefix is None:
+                    continue
+            if prefix:
+                # Every path below prefix/: those that sort between "prefix/" and "prefix0".
+                rows = db.conn.execute("SELECT id, path FROM sources WHERE archive_id = ? AND path > ? AND path < ?",
+                                       [archive.id, prefix + "/", prefix + "0"])
+            else:
+                rows = db.conn.execute("SELECT id, path FROM sources WHERE archive_id = ?", [archive.id])
+            for source_id, path in rows:
+                if source_id not in gone and not os.path.lexists(os.path.join(archive.root, path)):
+                    gone[source_id] = Gone(source_id, archive, path)
+    return list(gone.values())
