@@ -11,6 +11,8 @@ BIN := $(VENV)/bin
 DB := data/blog.db
 RAW := raw
 RAW_FILES := $(shell find $(RAW) -type f ! -name '.*' 2>/dev/null)
+# A folder's modification time moves when a file in it is deleted: so does make.
+RAW_DIRS := $(shell find $(RAW) -type d 2>/dev/null)
 PIPELINE_FILES := $(shell find pipeline -name "*.py" -o -name "*.html")
 
 PORT ?= 8001
@@ -27,7 +29,7 @@ $(BIN)/pipeline: pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $@
 
-$(DB): $(BIN)/pipeline schema.sql $(PIPELINE_FILES) $(RAW_FILES)
+$(DB): $(BIN)/pipeline schema.sql $(PIPELINE_FILES) $(RAW_FILES) $(RAW_DIRS)
 	$(BIN)/pipeline load $(RAW) --db $@
 	touch $@
 

@@ -1,6 +1,11 @@
+import contextlib
 import json
+import os
+import sqlite3
 import shutil
+import subprocess
 import sys
+import time
 
 import pytest
 from click.testing import CliRunner
@@ -8,7 +13,7 @@ from click.testing import CliRunner
 from pipeline.store import load
 from pipeline.cli import cli
 
-from .conftest import RAW
+from .conftest import RAW, ROOT
 
 
 @pytest.fixture
@@ -89,6 +94,7 @@ def test_load_refuses_a_database_of_another_schema(archive):
     result = run("load", "--db", "old.db")
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: old.db was built with schema version 99")
+    assert "made by a newer version of the pipeline" in result.stderr
     assert "Traceback" not in result.output
 
 
@@ -132,3 +138,118 @@ def test_bench_loads_and_checks_a_small_archive(archive, tmp_path):
     assert [m["files"] for m in measures] == [20, 40]
     assert 0 < measures[0]["comments"] < measures[1]["comments"]
     assert not list((tmp_path / "bench").glob("*.db"))  # each size's databases are removed once measured
+
+
+# -- what a new user tripped on -------------------------------------------------------
+
+
+@pytest.mark.parametrize("name, data, message", [
+    ("empty.txt", b"", "file is empty"),
+    ("binary.txt", bytes(range(256)) * 8, "not a text file: it holds binary data"),
+    ("page.html", b"<!DOCTYPE html><html><body><p>Not a dump</p></body></html>", "not a text dump of a post page"),
+])
+def test_parse_of_a_file_that_is_no_post_page_says_why(tmp_path, name, data, message):
+    (tmp_path / name).write_bytes(data)
+    result = CliRunner().invoke(cli, ["parse", str(tmp_path / name)])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output and result.exception is None or isinstance(result.exception, SystemExit)
+    assert json.loads(result.stdout)["post"] is None
+    assert result.stderr.startswith(f"{tmp_path / name}:1: ") and message in result.stderr
+
+
+def test_check_prints_ok_on_standard_output(archive):
+    run("load", "--db", "x.db")
+    result = run("check", "--db", "x.db")
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "x.db: ok\n", "")
+
+
+def test_check_says_which_files_changed_or_went_since_the_load(archive):
+    run("load", "--db", "x.db")
+    (archive / "001_1f9ec539c5090330.txt").unlink()
+    with open(archive / "002_8a5aa0765c243ef5.txt", "a", encoding="utf-8") as f:
+        f.write("\n  56. Added later.\n")
+    result = run("check", "--db", "x.db")
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        "raw/001_1f9ec539c5090330.txt: gone from disk since it was loaded (load its folder again to remove its rows)",
+        "raw/002_8a5aa0765c243ef5.txt: changed on disk since it was loaded (load it again to read it)",
+    ]
+    assert result.stderr == "Error: 2 problems in x.db\n"
+    run("load", "--db", "x.db")
+    assert run("check", "--db", "x.db").exit_code == 0
+
+
+@contextlib.contextmanager
+def read_only(*paths):
+    """Make files and folders impossible to write, even for root (who may run the
+    tests): marked immutable then, else their write permissions taken away."""
+    if os.geteuid() == 0:
+        subprocess.run(["chattr", "+i", *map(str, paths)], check=True)
+        try:
+            yield
+        finally:
+            subprocess.run(["chattr", "-i", *map(str, paths)], check=True)
+    else:
+        modes = {path: os.stat(path).st_mode for path in paths}
+        for path in paths:
+            os.chmod(path, modes[path] & ~0o222)
+        try:
+            yield
+        finally:
+            for path, mode in modes.items():
+                os.chmod(path, mode)
+
+
+def test_check_works_on_a_database_that_cannot_be_written(archive, tmp_path):
+    published = tmp_path / "published"
+    published.mkdir()
+    run("load", "--db", str(published / "blog.db"))
+    with read_only(published / "blog.db", published):
+        result = run("check", "--db", str(published / "blog.db"))
+        assert (result.exit_code, result.stdout) == (0, f"{published / 'blog.db'}: ok\n"), result.output
+        # A search index out of step is still found, from a sample of rows.
+    writable = sqlite3.connect(published / "blog.db")
+    writable.execute("INSERT INTO comments_fts(comments_fts) VALUES ('delete-all')")
+    writable.commit()
+    writable.close()
+    with read_only(published / "blog.db", published):
+        result = run("check", "--db", str(published / "blog.db"))
+        assert result.exit_code == 1
+        assert "comments_fts is out of step with comments: rows" in result.stdout
+
+
+def test_load_into_a_folder_that_cannot_be_written_says_so(archive, tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    with read_only(locked):
+        result = run("load", "--db", str(locked / "blog.db"))
+    assert result.exit_code == 1
+    assert result.stderr == (f"Error: cannot write in {locked} (permission denied), where {locked / 'blog.db'} and "
+                             "its journal go: choose a --db in a folder you can write to\n")
+
+
+def test_a_database_of_an_older_schema_is_set_aside_with_rebuild(archive):
+    con = sqlite3.connect("old.db")
+    con.execute("CREATE TABLE sources (id INTEGER PRIMARY KEY, path TEXT)")
+    con.execute("PRAGMA user_version = 5")
+    con.close()
+    result = run("load", "--db", "old.db")
+    assert result.exit_code == 1
+    assert "old.db was built with schema version 5, this is version" in result.stderr
+    assert "load again with --rebuild" in result.stderr
+    result = run("load", "--db", "old.db", "--rebuild")
+    assert result.exit_code == 0
+    assert "old.db was built with schema version 5: set aside as old.db.schema5" in result.stderr
+    assert sqlite3.connect("old.db.schema5").execute("SELECT name FROM sqlite_master").fetchall() == [("sources",)]
+    assert sqlite3.connect("old.db").execute("SELECT count(*) FROM posts").fetchone() == (5,)
+
+
+def test_make_notices_a_deleted_raw_file(archive, tmp_path):
+    db = tmp_path / "made.db"
+    make = ["make", "-s", "-C", str(ROOT), "-n", f"DB={db}", f"RAW={archive}", "VENV=.venv"]
+    subprocess.run(["make", "-s", "-C", str(ROOT), f"DB={db}", f"RAW={archive}"], check=True,
+                   capture_output=True)
+    assert subprocess.run(make, capture_output=True, text=True).stdout == ""  # up to date
+    time.sleep(0.01)
+    (archive / "001_1f9ec539c5090330.txt").unlink()
+    assert "pipeline load" in subprocess.run(make, capture_output=True, text=True).stdout
