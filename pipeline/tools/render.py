@@ -327,11 +327,12 @@ def join(*parts, sep: str = "") -> Markup:
     return Markup(sep.join(_children([part], html.escape) for part in parts))
 
 
-def runs_html(line: Line) -> Markup:
+def runs_html(line: Line, link=None) -> Markup:
+    """A line's HTML; ``link`` rewrites each address (a Wayback copy's), when given."""
     out = []
     for run in line:
         if isinstance(run, Link):
-            out.append(h("a", {"href": run.href, "rel": "nofollow"}, run.text))
+            out.append(h("a", {"href": link(run.href) if link else run.href, "rel": "nofollow"}, run.text))
         elif isinstance(run, Bold):
             out.append(h("b", {}, run.text))
         else:
@@ -339,14 +340,14 @@ def runs_html(line: Line) -> Markup:
     return Markup("".join(out))
 
 
-def comment_html(paragraphs: Sequence[Paragraph], br: str = "<br />") -> Markup:
+def comment_html(paragraphs: Sequence[Paragraph], br: str = "<br />", link=None) -> Markup:
     """A comment's HTML as Blogger keeps it: lines joined by <br />, paragraphs by two."""
-    return Markup((br + br).join(br.join(runs_html(line) for line in paragraph) for paragraph in paragraphs))
+    return Markup((br + br).join(br.join(runs_html(line, link) for line in paragraph) for paragraph in paragraphs))
 
 
-def body_html(post: BlogPost, br: str = "<br />") -> Markup:
+def body_html(post: BlogPost, br: str = "<br />", link=None) -> Markup:
     """A post's body HTML in its ``body_style``."""
-    paragraphs = [Markup(br.join(runs_html(line) for line in paragraph)) for paragraph in post.body]
+    paragraphs = [Markup(br.join(runs_html(line, link) for line in paragraph)) for paragraph in post.body]
     if post.body_style == "br":
         return Markup((br + br).join(paragraphs))
     tag = "div" if post.body_style == "div" else "p"
@@ -480,8 +481,10 @@ def draw_blog(rng: random.Random, shape: BlogShape = BlogShape(),
     ids = _Ids(rng)
     people = _people(rng, 8)
     posts = []
+    day = dt.date(2008, 1, 1) + dt.timedelta(days=rng.randrange(15 * 365))
     for _ in range(rng.randint(*shape.posts)):
-        posts.append(_draw_post(rng, blog, shape, stock, ids, people))
+        posts.append(_draw_post(rng, blog, shape, stock, ids, people, day))
+        day += dt.timedelta(days=1 + int(rng.expovariate(1 / 20)))
     if posts and all(p.draft or p.kind == "page" for p in posts):
         posts[0] = replace(posts[0], draft=False, kind="post", path=_post_path(posts[0].published, rng))
     return blog, posts
@@ -564,8 +567,7 @@ def _draw_paragraphs(rng: random.Random, stock: Sequence[str], shape: BlogShape)
                  for _ in range(rng.randint(*shape.paragraphs)))
 
 
-def _draw_post(rng, blog, shape, stock, ids, people) -> BlogPost:
-    day = dt.date(2008, 1, 1) + dt.timedelta(days=rng.randrange(16 * 365))
+def _draw_post(rng, blog, shape, stock, ids, people, day: dt.date) -> BlogPost:
     published = dt.datetime(day.year, day.month, day.day, rng.randrange(6, 24), rng.randrange(60), tzinfo=blog.tz)
     kind = "page" if rng.random() < shape.page_share else "post"
     draft = rng.random() < shape.draft_share
@@ -587,8 +589,12 @@ def _draw_comments(rng, blog, post, shape, stock, ids, people) -> list[BlogComme
     taken: set[int] = set()
 
     def after(moment: dt.datetime) -> dt.datetime:
-        gap = dt.timedelta(seconds=rng.expovariate(1 / 7200) + 1, milliseconds=rng.randrange(1000))
+        # Most comments come within hours; some weeks or months later, so that a blog's
+        # comments, newest first, interleave its posts.
+        seconds = rng.expovariate(1 / 7200) if rng.random() < 0.85 else rng.uniform(86400, 200 * 86400)
+        gap = dt.timedelta(seconds=seconds + 1, milliseconds=rng.randrange(1000))
         then = moment + gap
+        then = then.replace(microsecond=then.microsecond // 1000 * 1000)  # files keep milliseconds
         while epoch_ms(then) in taken:  # distinct instants: a thread's order is its times' order
             then += dt.timedelta(milliseconds=1)
         taken.add(epoch_ms(then))
@@ -1004,7 +1010,7 @@ def render_threaded_page(blog: Blog, post: BlogPost, *, wayback: bool = False, l
         cid = f"c{comment.id}"
         own = comment.author.kind == "profile" and comment.author.url == blog.author.url
         text = (h("span", {"class": "deleted-comment"}, removed_notice(comment, language)) if comment.removed
-                else comment_html(comment.paragraphs, "<br/>"))
+                else comment_html(comment.paragraphs, "<br/>", link))
         delete = h("span", {"class": f"item-control blog-admin blog-admin pid-{int(comment.id) % 2_000_000_000}"},
                    h("a", {"target": "_self", "href": link(f"https://www.blogger.com/delete-comment.g?blogID={blog.id}"
                                                            f"&postID={comment.id}")}, say["delete"]))
@@ -1085,7 +1091,7 @@ def render_classic_page(blog: Blog, post: BlogPost, *, wayback: bool = False, la
                if author.url and author.kind != "anonymous" else name)
         own = author.kind == "profile" and author.url == blog.author.url
         text = (h("span", {"class": "deleted-comment"}, removed_notice(comment, language)) if comment.removed
-                else comment_html(comment.paragraphs, "<br/>"))
+                else comment_html(comment.paragraphs, "<br/>", link))
         block.append(join(
             h("dt", {"class": "comment-author" + (" blog-author" if own else ""), "id": cid},
               h("div", {"class": "avatar-image-container avatar-stock"},
@@ -1188,7 +1194,7 @@ def _page(blog: Blog, post: BlogPost, language: str, link: _Links, comments: Mar
             h("h3", {"class": "post-title entry-title", "itemprop": "name"}, post.title),
             h("div", {"class": "post-header"}, h("div", {"class": "post-header-line-1"})),
             h("div", {"class": "post-body entry-content", "id": f"post-body-{post.id}",
-                      "itemprop": "description articleBody"}, body_html(post, "<br/>"),
+                      "itemprop": "description articleBody"}, body_html(post, "<br/>", link),
               h("div", {"style": "clear: both;"})),
             h("div", {"class": "post-footer"}, h(
                 "div", {"class": "post-footer-line post-footer-line-1"},
