@@ -486,7 +486,7 @@ def draw_blog(rng: random.Random, shape: BlogShape = BlogShape(),
         posts.append(_draw_post(rng, blog, shape, stock, ids, people, day))
         day += dt.timedelta(days=1 + int(rng.expovariate(1 / 20)))
     if posts and all(p.draft or p.kind == "page" for p in posts):
-        posts[0] = replace(posts[0], draft=False, kind="post", path=_post_path(posts[0].published, rng))
+        posts[0] = replace(posts[0], draft=False, kind="post", path=_post_path(posts[0].published, posts[0].title))
     return blog, posts
 
 
@@ -544,7 +544,7 @@ def _slug(words: str) -> str:
     return "-".join(re.findall(r"[a-z0-9]+", words.lower())[:6]) or "blog-post"
 
 
-def _post_path(published: dt.datetime, rng: random.Random, title: str = "") -> str:
+def _post_path(published: dt.datetime, title: str = "") -> str:
     return f"/{published.year:04d}/{published.month:02d}/{_slug(title) or 'blog-post'}.html"
 
 
@@ -572,7 +572,7 @@ def _draw_post(rng, blog, shape, stock, ids, people, day: dt.date) -> BlogPost:
     kind = "page" if rng.random() < shape.page_share else "post"
     draft = rng.random() < shape.draft_share
     title = "" if rng.random() < 0.05 else " ".join(rng.choice(stock).split()[: rng.randint(2, 6)]).rstrip(".,?!")
-    path = f"/p/{_slug(title)}.html" if kind == "page" else _post_path(published, rng, title)
+    path = f"/p/{_slug(title)}.html" if kind == "page" else _post_path(published, title)
     post = BlogPost(
         id=ids.post(), title=title, path=path, kind=kind, published=published, author=blog.author,
         body=_draw_paragraphs(rng, stock, shape) + _draw_paragraphs(rng, stock, shape),
@@ -639,7 +639,7 @@ def from_synth(post: SynthPost, rng: random.Random, blog: Optional[Blog] = None)
         return tuple(((" ".join(text.split()),),) for text in texts if text.split())
 
     quiet = BlogShape(removed_share=0.0)
-    blog_post = BlogPost(id=ids.post(), title=title, path=_post_path(published, rng, title), kind="post",
+    blog_post = BlogPost(id=ids.post(), title=title, path=_post_path(published, title), kind="post",
                          published=published, author=blog.author, body=paragraphs(post.body),
                          updated=published)
     # Times and authors are drawn as draw_blog draws them; the text is the dump's.
@@ -880,8 +880,8 @@ def render_takeout(blog: Blog, posts: Sequence[BlogPost], *, reply_parent: str =
     Posts and pages oldest first, then comments oldest first, all posts mixed. A reply's
     ``blogger:inReplyTo`` names its parent comment; its ``blogger:parent`` names the post
     (``reply_parent='post'``) or the parent comment (``'comment'``), both as tag ids.
-    A removed comment has the status ``DELETED`` (an assumption: see the report of the
-    module) and the notice as its content. Drafts have the status ``DRAFT`` and no file name.
+    A removed comment has the status ``DELETED`` and the notice as its content (an
+    assumption: no public description of Takeout says how it marks one). Drafts have the status ``DRAFT`` and no file name.
     """
     from lxml import etree
 
