@@ -10,6 +10,21 @@ class PipelineError(Exception):
 
 
 @dataclass(frozen=True)
+class Author:
+    """Who wrote a post or a comment, as far as anything says.
+
+    ``kind`` is ``profile`` (a Blogger profile: ``profile_url`` is it), ``name`` (a name
+    typed in, with the website given, if any) or ``signature`` (a name the comment is
+    signed with: a name someone wrote, not a verified person). An anonymous comment
+    has no author at all.
+    """
+
+    name: Optional[str]
+    profile_url: Optional[str]
+    kind: str
+
+
+@dataclass(frozen=True)
 class Issue:
     """Something worth telling the user about one line of one file.
 
@@ -88,6 +103,11 @@ class Comment:
     body: str
     first_line: int
     last_line: int
+    # What Blogger's own files say, and dumps do not:
+    remote_id: Optional[str] = None  # Blogger's id of the comment
+    published_at: Optional[str] = None  # ISO 8601 with offset
+    author: Optional[Author] = None  # None: anonymous, or not known
+    deleted: bool = False  # removed on the blog: kept, with no text, as replies may answer it
 
 
 @dataclass
@@ -103,6 +123,13 @@ class Post:
     body: str
     first_line: int
     last_line: int
+    # What Blogger's own files say, and dumps do not:
+    remote_id: Optional[str] = None  # Blogger's id of the post
+    url: Optional[str] = None
+    kind: str = "post"  # post or page
+    published_at: Optional[str] = None  # ISO 8601 with offset
+    author: Optional[Author] = None
+    labels: tuple[str, ...] = ()
 
 
 @dataclass

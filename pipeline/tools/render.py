@@ -1051,7 +1051,9 @@ def render_threaded_page(blog: Blog, post: BlogPost, *, wayback: bool = False, l
                h("div", {"id": "top-continue", "class": "continue"},
                  h("a", {"class": "comment-reply", "target": "_self"}, say["add"])),
                h("div", {"class": "comment-replybox-thread", "id": "top-ce"}),
-               h("div", {"class": "loadmore" + ("" if loadmore else " hidden"), "data-post-id": post.id},
+               # Blogger shows "load more" only when the page does not hold every comment.
+               h("div", {"class": "loadmore" + ("" if keep is not None and len(keep) < count else " hidden"),
+                         "data-post-id": post.id},
                  h("a", {"target": "_self"}, say["more"])))
     comments = h("div", {"class": "comments", "id": "comments"}, h("a", {"name": "comments"}),
                  h("h4", {}, _count_heading(count, say)),

@@ -1,0 +1,271 @@
+"""Reading Blogger's export and Google Takeout's feed: one Atom file for a whole blog.
+
+The file is streamed (``lxml.etree.iterparse``), each entry read and let go as it
+ends, so memory stays flat however large the file. Entries are matched by the local
+names of their elements: namespace URIs vary between Blogger's files, and some real
+exports use an ``app:`` prefix they never declare (libxml2 recovers them, and the
+local name is what is left). Entities the file defines are never expanded, nothing
+is fetched, and libxml2 refuses entity-expansion bombs.
+
+Export: an entry's kind is its ``category`` of scheme ``...g/2005#kind`` (post,
+comment, page; settings and template are not posts); a comment names its post in
+``thr:in-reply-to/@ref`` and, when a reply, its parent in ``link[@rel=related]``;
+drafts carry ``app:control/app:draft = yes``; a removed comment the extended
+property ``blogger.contentRemoved``. Takeout: ``blogger:type``, ``blogger:status``,
+``blogger:parent`` and ``blogger:inReplyTo``, ``blogger:trashed``, times in UTC.
+"""
+from __future__ import annotations
+
+import os
+import pickle
+import sqlite3
+import tempfile
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import BinaryIO, Iterator, Optional
+
+import lxml.etree
+
+from ..model import Issue
+from .blogger import Entry, RemoteThread, author_of, iso_time, tag_parts, trailing_number
+from .html import xml_parser_options
+
+EXPORT = "blogger-export"
+TAKEOUT = "takeout"
+
+_KIND_SCHEME = "http://schemas.google.com/g/2005#kind"
+_LABEL_SCHEME = "http://www.blogger.com/atom/ns#"
+_TAKEOUT_TYPES = {"POST": "post", "PAGE": "page", "COMMENT": "comment"}
+# Statuses of a Takeout entry that is on the blog; others (DRAFT, ...) are not posts.
+_LIVE = {"LIVE", "", None}
+
+
+def local(tag) -> str:
+    """An element's name without namespace or (undeclared) prefix: ``draft`` of ``app:draft``."""
+    if not isinstance(tag, str):
+        return ""
+    return tag.rsplit("}", 1)[-1].rsplit(":", 1)[-1]
+
+
+@dataclass
+class FeedReport:
+    """What reading a feed found besides posts and comments."""
+
+    format: str = EXPORT
+    blog_id: Optional[str] = None
+    updated: Optional[str] = None  # the feed's own time: which of two exports is newer
+    skipped: Counter = field(default_factory=Counter)  # draft, settings, template, trashed, ...
+    issues: list[Issue] = field(default_factory=list)
+
+
+def iter_entries(source: BinaryIO, report: FeedReport) -> Iterator[Entry]:
+    """Every post, page and comment entry of a feed, in file order.
+
+    Drafts, trashed entries, settings and templates are counted in ``report.skipped``,
+    not given. Should the file be cut off or broken, the entries read whole before
+    the break are given and the break is an issue in ``report.issues``; an entry
+    the break cut into is not given.
+    """
+    context = lxml.etree.iterparse(source, events=("start", "end"), **xml_parser_options())
+    depth = 0
+    fatal_seen = 0
+    try:
+        for event, element in context:
+            if event == "start":
+                depth += 1
+                if depth == 1:
+                    _feed_start(element, report)
+                continue
+            depth -= 1
+            name = local(element.tag)
+            if depth == 1 and name in ("id", "updated"):
+                _feed_field(element, report)
+            if name != "entry" or depth != 1:
+                continue
+            fatal = _fatal(context.error_log)
+            if fatal > fatal_seen:  # closed by the parser's recovery: cut off, not whole
+                fatal_seen = fatal
+            else:
+                entry = _entry(element, report)
+                if entry is not None:
+                    yield entry
+            # Let go of what was read: the entry, and what came before it.
+            element.clear()
+            parent = element.getparent()
+            while parent is not None and element.getprevious() is not None:
+                del parent[0]
+    except lxml.etree.XMLSyntaxError as error:
+        report.issues.append(Issue(error.lineno or 1, "broken-file", f"not well-formed XML: {error.msg}; "
+                                   "the entries before it are kept", "warning"))
+        return
+    for error in context.error_log:
+        if error.level_name == "FATAL":
+            report.issues.append(Issue(error.line or 1, "broken-file",
+                                       f"not well-formed XML: {error.message.strip()}; the entries read whole before "
+                                       "it are kept", "warning"))
+            break
+
+
+def _fatal(log) -> int:
+    return sum(1 for error in log if error.level_name == "FATAL")
+
+
+def _feed_start(element, report: FeedReport) -> None:
+    namespaces = {uri for uri in (element.nsmap or {}).values() if uri}
+    if any("schemas.google.com/blogger/2018" in uri for uri in namespaces):
+        report.format = TAKEOUT
+
+
+def _feed_field(element, report: FeedReport) -> None:
+    if local(element.tag) == "id" and report.blog_id is None:
+        report.blog_id = tag_parts(element.text)[0]
+    elif local(element.tag) == "updated" and report.updated is None:
+        report.updated = iso_time(element.text)
+
+
+def _children(element) -> dict[str, list]:
+    out: dict[str, list] = {}
+    for child in element:
+        out.setdefault(local(child.tag), []).append(child)
+    return out
+
+
+def _text(children: dict[str, list], name: str) -> Optional[str]:
+    found = children.get(name)
+    return found[0].text if found else None
+
+
+def _entry(element, report: FeedReport) -> Optional[Entry]:
+    children = _children(element)
+    if report.format == TAKEOUT or "type" in children:
+        return _takeout_entry(element, children, report)
+    return _export_entry(element, children, report)
+
+
+def _export_entry(element, children, report: FeedReport) -> Optional[Entry]:
+    kind = None
+    labels = []
+    for category in children.get("category", []):
+        scheme, term = category.get("scheme"), category.get("term") or ""
+        if scheme == _KIND_SCHEME:
+            kind = term.rsplit("#", 1)[-1]
+        elif scheme == _LABEL_SCHEME and term:
+            labels.append(term)
+    if kind not in ("post", "page", "comment"):
+        report.skipped[kind or "unknown"] += 1
+        return None
+    if _is_draft(children):
+        report.skipped["draft"] += 1
+        return None
+    blog_id, _, remote_id = tag_parts(_text(children, "id"))
+    if remote_id is None:
+        report.skipped["unknown"] += 1
+        return None
+    links = {(link.get("rel"), link.get("type")): link.get("href") for link in children.get("link", [])}
+    entry = Entry(kind=kind, remote_id=remote_id, line=element.sourceline or 1, blog_id=blog_id,
+                  published_at=iso_time(_text(children, "published")), title=(_text(children, "title") or "").strip(),
+                  content=_text(children, "content") or "", author=_author(children), labels=tuple(labels))
+    if kind == "comment":
+        reply_to = children.get("in-reply-to")
+        entry.post_id = tag_parts(reply_to[0].get("ref"))[2] if reply_to else None
+        entry.parent_id = next((trailing_number(href) for (rel, _), href in links.items() if rel == "related"), None)
+        entry.deleted = any(prop.get("name") == "blogger.contentRemoved" and prop.get("value") == "true"
+                            for prop in children.get("extendedProperty", []))
+        if entry.deleted:
+            entry.content = ""
+    entry.url = next((href for (rel, kind_), href in links.items() if rel == "alternate"), None)
+    return entry
+
+
+def _is_draft(children) -> bool:
+    for control in children.get("control", []):
+        for child in control:
+            if local(child.tag) == "draft" and (child.text or "").strip().lower() == "yes":
+                return True
+    return False
+
+
+def _author(children) -> Optional[object]:
+    found = children.get("author")
+    if not found:
+        return None
+    parts = _children(found[0])
+    return author_of(_text(parts, "name"), _text(parts, "uri"))
+
+
+def _takeout_entry(element, children, report: FeedReport) -> Optional[Entry]:
+    kind = _TAKEOUT_TYPES.get((_text(children, "type") or "").strip().upper())
+    if kind is None:
+        report.skipped[(_text(children, "type") or "unknown").strip().lower() or "unknown"] += 1
+        return None
+    status = (_text(children, "status") or "").strip().upper()
+    if (_text(children, "trashed") or "").strip():
+        report.skipped["trashed"] += 1
+        return None
+    deleted = kind == "comment" and status == "DELETED"
+    if status not in _LIVE and not deleted:
+        report.skipped[status.lower()] += 1
+        return None
+    blog_id, _, remote_id = tag_parts(_text(children, "id"))
+    if remote_id is None:
+        report.skipped["unknown"] += 1
+        return None
+    labels = tuple(c.get("term") for c in children.get("category", []) if c.get("term")
+                   and c.get("scheme") in (None, _LABEL_SCHEME))
+    entry = Entry(kind=kind, remote_id=remote_id, line=element.sourceline or 1, blog_id=blog_id,
+                  published_at=iso_time(_text(children, "published") or _text(children, "created")),
+                  title=(_text(children, "title") or "").strip(), content="" if deleted else
+                  (_text(children, "content") or ""), author=_author(children), labels=labels, deleted=deleted,
+                  url=(_text(children, "filename") or "").strip() or None)
+    if kind == "comment":
+        # The post, or for a reply perhaps its parent comment; inReplyTo names the parent.
+        entry.parent_id = tag_parts(_text(children, "inReplyTo"))[2]
+        entry.post_id = tag_parts(_text(children, "parent"))[2]
+    return entry
+
+
+def iter_threads(source: BinaryIO, report: FeedReport) -> Iterator[RemoteThread]:
+    """Each post of a feed with its comments, one post at a time, in file order.
+
+    A feed lists comments apart from their posts, in any order (an export: newest
+    first, all posts mixed). The entries are set aside in a temporary database
+    as they are read, then given back post by post: memory holds one thread, however
+    large the file. A comment whose post the file does not hold is counted in
+    ``report.skipped`` (``comment without its post``).
+    """
+    with tempfile.TemporaryDirectory(prefix="blog-pipeline-") as folder:
+        spool = sqlite3.connect(os.path.join(folder, "entries.db"))
+        try:
+            yield from _spooled(spool, source, report)
+        finally:
+            spool.close()
+
+
+def _spooled(spool: sqlite3.Connection, source: BinaryIO, report: FeedReport) -> Iterator[RemoteThread]:
+    spool.execute("PRAGMA journal_mode = OFF")
+    spool.execute("PRAGMA synchronous = OFF")
+    spool.execute("CREATE TABLE entries (seq INTEGER PRIMARY KEY, kind TEXT, remote_id TEXT, post_id TEXT, "
+                  "entry BLOB)")
+    spool.executemany("INSERT INTO entries (kind, remote_id, post_id, entry) VALUES (?, ?, ?, ?)",
+                      ((e.kind, e.remote_id, e.post_id, pickle.dumps(e)) for e in iter_entries(source, report)))
+    # A Takeout reply may name its parent comment where a comment names its post:
+    # its post is that comment's.
+    spool.execute("""UPDATE entries SET post_id = (SELECT parent.post_id FROM entries parent
+                     WHERE parent.kind = 'comment' AND parent.remote_id = entries.post_id)
+                     WHERE kind = 'comment' AND post_id IN (SELECT remote_id FROM entries WHERE kind = 'comment')""")
+    spool.execute("CREATE INDEX entries_post ON entries(post_id, kind)")
+    posts = spool.execute("SELECT seq, remote_id, entry FROM entries WHERE kind != 'comment' ORDER BY seq").fetchall()
+    seen: set[str] = set()
+    for _, remote_id, data in posts:
+        if remote_id in seen:
+            report.skipped["repeated post"] += 1
+            continue
+        seen.add(remote_id)
+        comments = [pickle.loads(row[0]) for row in spool.execute(
+            "SELECT entry FROM entries WHERE kind = 'comment' AND post_id = ? ORDER BY seq", [remote_id])]
+        yield RemoteThread(pickle.loads(data), comments)
+    [orphans] = spool.execute(
+        """SELECT count(*) FROM entries c WHERE c.kind = 'comment'
+           AND NOT EXISTS (SELECT 1 FROM entries p WHERE p.kind != 'comment' AND p.remote_id = c.post_id)""").fetchone()
+    if orphans:
+        report.skipped["comment without its post"] += orphans

@@ -1,0 +1,240 @@
+"""Reading a saved post page: one Blogger post and its comments, from its HTML.
+
+Pages saved from a browser, a web mirror (wget, HTTrack) or the Wayback Machine
+hold one post. Two comment markups are read:
+
+- threaded (2012 on): ``div#comment-holder``, top-level comments ``li.comment`` in
+  ``ol#top-ra``, each with ``cite.user`` (the author, a link to the profile when
+  there is one), ``span.datetime a[href*=showComment]`` (the exact time, in epoch
+  milliseconds) and ``p.comment-content``; its replies ``li.comment`` in its own
+  ``div.comment-replies``. ``div.loadmore`` not hidden means the page holds only the
+  first comments;
+- classic: ``dl#comments-block``, each comment a ``dt.comment-author#cID`` ("NAME
+  said..."), ``dd.comment-body`` and ``dd.comment-footer`` with the time's link; no
+  nesting.
+
+The post: ``meta[itemprop=postId]`` or ``div#post-body-ID``, ``.post-title``,
+``.post-body``, ``abbr.published[title]`` where the template has it, else the date
+header, and ``link[rel=canonical]``. A Wayback copy's links lose their
+``/web/TIMESTAMP/`` prefix. The page is parsed by lxml's HTML parser, which recovers
+broken markup as browsers do; nothing in it is fetched or run.
+"""
+from __future__ import annotations
+
+import re
+from typing import Optional
+from urllib.parse import parse_qs, urlsplit
+
+import lxml.etree
+import lxml.html
+
+from ..model import Issue
+from .blogger import Entry, RemoteThread, author_of, from_epoch_ms, iso_time
+from .html import html_parser
+
+THREADED = "page-threaded"
+CLASSIC = "page-classic"
+# A Wayback Machine address: /web/20140601000000/https://..., with or without its host,
+# the time stamp perhaps followed by a flag (im_, js_).
+_WAYBACK = re.compile(r"^(?:https?://web\.archive\.org)?/web/\d{1,14}[a-z_]*/", re.I)
+_COMMENT_ID = re.compile(r"^c(\d+)$")
+_POST_BODY_ID = re.compile(r"^post-body-(\d+)$")
+# "NAME said..." in the languages of Blogger's classic pages.
+_SAID = re.compile(r"\s+(?:said|hat gesagt|a dit|dijo|ha detto|zei|disse|sa|sagde|skrev|napisał)\s*(?:\.\.\.|…|:)?$",
+                   re.I)
+
+
+class PageError(Exception):
+    """A page that holds no Blogger post."""
+
+    def __init__(self, line: int, reason: str):
+        super().__init__(reason)
+        self.line = line
+        self.reason = reason
+
+
+def read_page(data: bytes) -> tuple[RemoteThread, str, list[Issue]]:
+    """The post and comments of a saved page, its markup (THREADED, CLASSIC, or None
+    when it has no comments section), and remarks. Raises PageError when the page
+    holds no Blogger post."""
+    try:
+        document = lxml.html.document_fromstring(data, parser=html_parser())
+    except (lxml.etree.ParserError, ValueError) as error:
+        raise PageError(1, f"not a readable HTML page: {error}")
+    post = _post(document)
+    issues: list[Issue] = []
+    holder = _first(document, "//*[@id='comment-holder']")
+    block = _first(document, "//dl[@id='comments-block']")
+    complete = True
+    if holder is not None:
+        markup, comments = THREADED, _threaded(holder)
+        loadmore = _first(holder, ".//div[contains(concat(' ', normalize-space(@class), ' '), ' loadmore ')]")
+        if loadmore is not None and "hidden" not in (loadmore.get("class") or "").split():
+            complete = False
+            issues.append(Issue(loadmore.sourceline or 1, "incomplete-page",
+                                "the page holds only the first comments (Blogger's \"load more\" is shown): "
+                                "others may be missing"))
+    elif block is not None:
+        markup, comments = CLASSIC, _classic(block)
+    else:
+        markup, comments = None, []
+    for comment in comments:
+        comment.post_id = post.remote_id
+    return RemoteThread(post, comments, complete), markup, issues
+
+
+def unwayback(url: Optional[str]) -> Optional[str]:
+    """An address as the blog had it, without a Wayback copy's prefix."""
+    if not url:
+        return url
+    return _WAYBACK.sub("", url.strip(), count=1) or None
+
+
+def _first(element, path: str):
+    found = element.xpath(path)
+    return found[0] if found else None
+
+
+def _has_class(name: str) -> str:
+    return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
+
+
+def _post(document) -> Entry:
+    body = _first(document, f"//div[{_has_class('post-body')}]")
+    remote_id = None
+    meta = _first(document, "//meta[@itemprop='postId']")
+    if meta is not None:
+        remote_id = (meta.get("content") or "").strip() or None
+    if remote_id is None and body is not None:
+        match = _POST_BODY_ID.match(body.get("id") or "")
+        remote_id = match[1] if match else None
+    if body is None or remote_id is None:
+        raise PageError(1, "an HTML page that is not a saved Blogger post page (no post body with a post id)")
+    title = _first(document, f"//*[{_has_class('post-title')}]")
+    canonical = _first(document, "//link[@rel='canonical']")
+    abbr = _first(document, f"//abbr[{_has_class('published')}]")
+    header = _first(document, f"//*[{_has_class('date-header')}]")
+    blog = _first(document, "//meta[@itemprop='blogId']")
+    author = _first(document, f"//*[{_has_class('post-author')}]")
+    author_link = author.xpath(".//a[@href]") if author is not None else []
+    author_name = author.xpath(f".//*[@itemprop='name']") if author is not None else []
+    name = (author_name[0].text_content() if author_name else
+            author_link[0].text_content() if author_link else None)
+    labels = tuple(" ".join(a.text_content().split()) for a in
+                   document.xpath(f"//*[{_has_class('post-labels')}]//a[@rel='tag']"))
+    url = unwayback(canonical.get("href")) if canonical is not None else None
+    return Entry(
+        kind="page" if url and urlsplit(url).path.startswith("/p/") else "post",
+        remote_id=remote_id,
+        line=body.sourceline or 1,
+        blog_id=(blog.get("content") or None) if blog is not None else None,
+        published_at=iso_time(abbr.get("title")) if abbr is not None else None,
+        title=" ".join(title.text_content().split()) if title is not None else "",
+        content=_inner_html(body),
+        url=url,
+        author=author_of(name, unwayback(author_link[0].get("href")) if author_link else None) if name else None,
+        labels=labels,
+        date_text=" ".join(header.text_content().split()) if header is not None else None,
+    )
+
+
+def _inner_html(element) -> str:
+    """An element's content as HTML, made text by the same rule as every file's HTML."""
+    text = element.text or ""
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return escaped + "".join(lxml.html.tostring(child, encoding="unicode", with_tail=True) for child in element)
+
+
+def _threaded(holder) -> list[Entry]:
+    out = []
+    for item in holder.xpath(".//ol[@id='top-ra']/li[@id]"):
+        comment = _threaded_comment(item)
+        if comment is None:
+            continue
+        out.append(comment)
+        replies = item.xpath(f"./div[{_has_class('comment-replies')}]//li[{_has_class('comment')}][@id]")
+        for reply_item in replies:
+            reply = _threaded_comment(reply_item)
+            if reply is not None:
+                reply.parent_id = comment.remote_id
+                out.append(reply)
+    return out
+
+
+def _threaded_comment(item) -> Optional[Entry]:
+    match = _COMMENT_ID.match(item.get("id") or "")
+    if not match:
+        return None
+    block = _first(item, f"./div[{_has_class('comment-block')}]")
+    block = item if block is None else block
+    cite = _first(block, f".//cite[{_has_class('user')}]")
+    link = _first(cite, ".//a[@href]") if cite is not None else None
+    name = cite.text_content() if cite is not None else None
+    content = _first(block, f".//*[{_has_class('comment-content')}]")
+    deleted = content is not None and bool(content.xpath(f".//*[{_has_class('deleted-comment')}]"))
+    time = _first(block, f".//*[{_has_class('datetime')}]//a[contains(@href, 'showComment=')]")
+    return Entry(
+        kind="comment", remote_id=match[1], line=item.sourceline or 1,
+        published_at=_shown_time(time.get("href")) if time is not None else None,
+        content="" if deleted or content is None else _inner_html(content),
+        author=author_of(name, unwayback(link.get("href")) if link is not None else None),
+        deleted=deleted,
+    )
+
+
+def _classic(block) -> list[Entry]:
+    out: list[Entry] = []
+    current: Optional[Entry] = None
+    for child in block:
+        if not isinstance(child.tag, str):
+            continue
+        classes = (child.get("class") or "").split()
+        if child.tag == "dt" and "comment-author" in classes:
+            match = _COMMENT_ID.match(child.get("id") or "")
+            current = None
+            if match:
+                link = _first(child, ".//a[@href]")
+                name = link.text_content() if link is not None else _said_name(child)
+                current = Entry(kind="comment", remote_id=match[1], line=child.sourceline or 1,
+                                author=author_of(name, unwayback(link.get("href")) if link is not None else None))
+                out.append(current)
+        elif current is not None and child.tag == "dd" and "comment-body" in classes:
+            if child.xpath(f".//*[{_has_class('deleted-comment')}]"):
+                current.deleted, current.content = True, ""
+            else:
+                paragraph = _first(child, "./p")
+                current.content = _inner_html(paragraph if paragraph is not None and len(child) == 1 else child)
+        elif current is not None and child.tag == "dd" and "comment-footer" in classes:
+            time = _first(child, ".//a[contains(@href, 'showComment=')]")
+            if time is not None:
+                current.published_at = _shown_time(time.get("href"))
+    return out
+
+
+def _said_name(dt_element) -> str:
+    """The name in "NAME said...": the first line of the element's own text.
+
+    The words after it ("said...", "hat gesagt…") are in the blog's language; the
+    name stands on a line of its own, or before them on the same line.
+    """
+    texts = [dt_element.text or ""] + [child.tail or "" for child in dt_element]
+    lines = [line.strip() for text in texts for line in text.split("\n") if line.strip()]
+    if not lines:
+        return ""
+    if len(lines) > 1:
+        return lines[0]
+    named = _SAID.sub("", lines[0])
+    if named == lines[0]:  # a language not listed: the verb is the last word, ending in dots
+        words = named.split()
+        named = " ".join(words[:-1]) if len(words) > 1 and words[-1].endswith(("...", "…")) else named
+    return named
+
+
+def _shown_time(href: Optional[str]) -> Optional[str]:
+    """The exact time of a comment from its link's ``showComment`` milliseconds."""
+    if not href:
+        return None
+    values = parse_qs(urlsplit(unwayback(href) or "").query).get("showComment")
+    if not values or not values[0].isdigit():
+        return None
+    return from_epoch_ms(int(values[0]))

@@ -1,0 +1,41 @@
+"""Which kind of file a raw file is, told from its content, never from its name.
+
+One reader per kind: a text dump (``split``), Blogger's export or a Takeout feed
+(``feed``), a saved post page (``page``). The first bytes of a file are enough to
+choose: an Atom feed declares its namespaces and Blogger's ids on its first lines,
+and a page starts as HTML does. The reader chosen then decides whether the file
+really is one of its kind (a page that Blogger did not make is refused by ``page``;
+a JSON document by the dump reader).
+"""
+from __future__ import annotations
+
+DUMP = "dump"
+EXPORT = "blogger-export"
+TAKEOUT = "takeout"
+PAGE = "page"
+OTHER = "other"  # XML that is neither Blogger's export nor a Takeout feed
+
+# How much of a file is looked at.
+SNIFF_BYTES = 16 * 1024
+_MARKUP_STARTS = (b"<?xml", b"<feed", b"<!doctype", b"<html", b"<!--", b"<head", b"<body", b"<rss")
+
+
+def sniff(head: bytes) -> str:
+    """The kind of a file, from its first bytes (``SNIFF_BYTES`` of them)."""
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if not text.startswith(_MARKUP_STARTS):
+        return DUMP
+    if b"<feed" in text:
+        if b"schemas.google.com/blogger/2018" in text:
+            return TAKEOUT
+        if b"tag:blogger.com,1999:blog-" in text:
+            return EXPORT
+        return OTHER
+    if b"<html" in text or b"<!doctype html" in text or b"<body" in text or b"<head" in text:
+        return PAGE
+    return OTHER
+
+
+def is_feed(kind: str) -> bool:
+    """Whether files of this kind hold a whole blog: many posts."""
+    return kind in (EXPORT, TAKEOUT)
