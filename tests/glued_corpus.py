@@ -174,3 +174,84 @@ def judge(case: Case) -> Result:
     return Result(case, parsed.placement, parsed.placement == case.placement or alike,
                   exact - max(0, len(got) - len(want)), len(want), bool(got) and got[0] == want[0], margin,
                   any(issue.kind == "placement" for issue in parsed.issues))
+
+
+# -- figures: python -m tests.glued_corpus --------------------------------------------
+
+
+def _model_without(threads: dict[str, SynthPost], held: Optional[str]):
+    from pipeline.read.placement import Model
+    from pipeline.tools.train_placement import count
+    tables = count(as_training(post) for name, post in sorted(threads.items()) if name != held)
+    return Model.from_tables(tables.openings, tables.endings, tables.joins, tables.lengths, tables.long_tail)
+
+
+def _table(title: str, results: list[Result]) -> None:
+    print(title)
+    for placement in PLACEMENTS:
+        for header in (True, False):
+            rows = [r for r in results if r.case.placement == placement and r.case.header == header]
+            if not rows:
+                continue
+            right = sum(r.placement_right for r in rows)
+            exact, total = sum(r.exact for r in rows), sum(r.total for r in rows)
+            warned = sum(r.warned for r in rows if not r.placement_right)
+            print(f"  {placement:10} {'header' if header else 'no header':9}  placement right {right}/{len(rows)}"
+                  f"  comments exact {exact}/{total} ({exact / total:.1%})"
+                  f"  wrong ones warned {warned}/{len(rows) - right}")
+
+
+def _calibration(results: list[Result]) -> None:
+    decided = [r for r in results if r.margin is not None]
+    for low, high in ((0, 1), (1, 2), (2, 3), (3, 4), (4, 6), (6, 10), (10, float("inf"))):
+        rows = [r for r in decided if low <= r.margin < high]
+        if rows:
+            print(f"    margin {low}-{high}: {sum(r.placement_right for r in rows)}/{len(rows)} right")
+    for cut in (3, 4):
+        above = [r for r in decided if r.margin >= cut]
+        below = [r for r in decided if r.margin < cut]
+        print(f"    decided by {cut}+: {sum(r.placement_right for r in above)}/{len(above)} right; "
+              f"by less: {sum(r.placement_right for r in below)}/{len(below)}")
+
+
+def main() -> None:
+    from pipeline.read import placement
+
+    threads = sample_threads()
+    names = sorted(threads)
+    _table("The sample threads, model as committed:",
+           [judge(case) for name in names for case in renderings(name, threads[name])])
+    pool = [comment for post in threads.values() for comment in all_comments(post)]
+    results = [judge(case) for k, post in enumerate(recombined(pool, 100, seed=1))
+               for case in renderings(f"recombined-{k}", post)]
+    _table("100 threads recombined from the samples' comments, model as committed:", results)
+    _calibration(results)
+    _table("100 threads of recombined sentences (synth), model as committed:",
+           [judge(case) for k, post in enumerate(synthetic(100, seed=2)) for case in renderings(f"synthetic-{k}", post)])
+
+    committed = placement.MODEL
+    held_samples, held_recombined = [], []
+    try:
+        for held in names:
+            placement.MODEL = _model_without(threads, held)
+            held_samples += [judge(case) for case in renderings(held, threads[held])]
+            own = all_comments(threads[held])
+            batch = [judge(case) for k, post in enumerate(recombined(own, 60, seed=11))
+                     for case in renderings(f"{held}-recombined-{k}", post) if case.header]
+            held_recombined += batch
+            print(f"held out {held}: sample renderings right "
+                  f"{sum(r.placement_right for r in held_samples[-4:])}/4, its recombined threads right "
+                  f"{sum(r.placement_right for r in batch)}/{len(batch)}")
+    finally:
+        placement.MODEL = committed
+    _table("Each sample held out of the counts in turn, its renderings:", held_samples)
+    _table("Each sample held out in turn, 60 threads recombined from its own comments:", held_recombined)
+    _calibration(held_recombined)
+    numbered = [r for r in held_recombined if not r.case.name.startswith(tuple(
+        n for n in names if load_gold(f"{n}.json")["layout"] != "numbered"))]
+    print("  the numbered samples only:")
+    _calibration(numbered)
+
+
+if __name__ == "__main__":
+    main()

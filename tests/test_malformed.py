@@ -82,12 +82,10 @@ CASES = {
                          [(11, "numbering", "warning")]),
     "starts-at-3": (numbered("Just text.", "  3. Three", "  4. Four"), [(9, "numbering", "warning")]),
     "reply-gap": (numbered("  1. One\n\n    1. R1\n\n    3. R3"), [(11, "numbering", "warning")]),
-    # Files this short say little about where their markers sit: the placement taken
-    # is reported as a doubt.
     "orphan-reply": ((HEADER + "An orphan\nDeleteText\nTop\nReplyDeleteMore").encode(),
-                     [(7, "orphan-reply", "warning"), (8, "placement", "warning")]),
+                     [(7, "orphan-reply", "warning")]),
     "marker-on-first-line": (b"ReplyDeleteStarts with a marker\nsecond line\nReplyDeleteThird",
-                             [(1, "marker", "warning"), (3, "placement", "warning")]),
+                             [(1, "marker", "warning")]),
     "bare-markers-only": (("ReplyDelete\n" * 200).encode(), []),
     "cp1252": (numbered("  1. Caf\u00e9 \u2013 \u201cquoted\u201d \u00a3100").encode("cp1252"), []),
     "latin-1": ("Caf\u00e9 \x81\n".encode("latin-1"), []),

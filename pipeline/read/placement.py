@@ -21,7 +21,6 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from itertools import accumulate
 from typing import Iterable, Iterator, Optional, Sequence
 
 from . import placement_model
@@ -185,9 +184,10 @@ MODEL = Model.from_tables(placement_model.OPENINGS, placement_model.ENDINGS, pla
 class Scorer:
     """Scores readings of one file's text lines (markers removed, blank lines left out).
 
-    A reading's score is the same for every line it does not put at a boundary, so
-    only boundaries are added up: each line that starts a comment, each that ends
-    one, and the comments' lengths.
+    A line that a reading puts at no boundary scores the same in every reading, so
+    scores add up only what boundaries change: each line that starts a comment (and
+    the split from the line above it), each line that ends one, and the comments'
+    lengths.
     """
 
     def __init__(self, texts: Sequence[str], model: Optional[Model] = None):
@@ -201,14 +201,13 @@ class Scorer:
         self._end = [model.ending[ENDS][e] - model.ending[INSIDE][e] for e in endings]
         if texts:  # the file's first line follows nothing
             self._start[0] = model.opening[STARTS][openings[0]] - model.opening[INSIDE][openings[0]]
-        self.lines = len(texts)
 
     def score(self, body: int, comments: Sequence[int], unmarked: bool = False) -> float:
-        """Log-likelihood ratio of a reading against none: a body of ``body`` lines, then comments of these lengths.
+        """The score of a reading: a body of ``body`` lines, then comments of these lengths.
 
         The lengths add up to every line after the body. ``unmarked``: the last
         comment has no marker after it, which only a file cut off has in the trailing
-        placement.
+        placement. Only differences between scores mean anything.
         """
         total = sum(self._start[i] for i in iter_starts(body, comments))
         total += sum(self._end[i] for i in iter_ends(body, comments))
