@@ -60,9 +60,10 @@ _WORD_EDGES = "\"'\u201c\u2018\u201d\u2019,.!?:;()"
 
 _CLOSED = re.compile(r"(?:[.!?\u2026]+[\"'\u201d\u2019)\]*]*|[:;]-?[()DPp/]|\ufffd)$")
 _OPEN = re.compile(r"(?::-?|[,;(\-\u2013\u2014])$")
-_LINK = re.compile(r"(?:https?://|www\.)\S*$")
 _LINK_FIRST = re.compile(r"(?:https?://|www\.)\S")
 _SHORT_WORDS = 3
+# Enough of a line's end to tell how it ends: '?!")' or ':-)'.
+_TAIL = 12
 
 # Smoothing: counts under each condition are pulled towards those of all lines
 # together, with this many lines' weight, so that what was seen rarely in training
@@ -92,13 +93,15 @@ def opening(text: str) -> str:
 
 def ending(text: str) -> str:
     """How a text line (stripped, not empty) ends."""
-    if _LINK.search(text):
+    # Only the end is looked at: lines can be whole paragraphs.
+    if _LINK_FIRST.match(text.rsplit(None, 1)[-1]):
         return LINK
-    if _CLOSED.search(text):
+    tail = text[-_TAIL:]
+    if _CLOSED.search(tail):
         return CLOSED
-    if _OPEN.search(text):
+    if _OPEN.search(tail):
         return OPEN
-    if len(text.split()) <= _SHORT_WORDS:
+    if len(text.split(None, _SHORT_WORDS)) <= _SHORT_WORDS:
         return SHORT
     return PLAIN
 
