@@ -65,9 +65,15 @@ CASES = {
     "cut-with-count-line": (
         (HEADER + "5 comments:\n\n  1. One\n\n  2. Two\n\n  3. Thr").encode(),
         [(7, "count", "warning")]),
+    # Markers after their comments (signatures end them, a link follows its opening
+    # line), and the last comment's marker lost with the end of the file. Four
+    # comments are too few to be sure of the placement: that is reported too.
     "cut-trailing-markers": (
-        (HEADER + "First comment\nReplyDeleteHere is a link:\nhttps://example.org/x\nDeleteA reply, cut").encode(),
-        [(10, "truncated", "warning")]),
+        (HEADER + "I went to the meeting last night.\nIt was packed and angry.\nPO\n"
+         "ReplyDeleteI agree, and here is the report:\nhttps://example.org/report\n"
+         "DeleteThanks for that.\nWill read it tonight.\nAnon\n"
+         "ReplyDeleteI doubt the ballot will pass, the turnout\nwas too low last time").encode(),
+        [(7, "placement", "warning"), (16, "truncated", "warning")]),
     "one-10MB-line": (("x" * 10_000_000).encode(), []),
     "thousands-of-comments": (
         numbered(*[f"  {n}. Comment {n}\n\n    1. Reply to {n}" for n in range(1, 3001)]).encode(), []),

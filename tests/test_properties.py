@@ -1,15 +1,25 @@
 """Property tests: whatever the input, the parser never raises and loses nothing;
-whatever post is rendered in a layout, the parser reads back exactly that post."""
+whatever post is rendered in a layout, the parser reads back exactly that post.
+
+Glued Reply/Delete markers are the exception: in recombined sentences nothing tells
+their two placements apart, so such a post is read back exactly when read in the
+placement it was written in, and the parser's own choice is one of the two readings,
+whole, never a mixture."""
 import datetime as dt
 
 from hypothesis import given, strategies as st
 
 from pipeline.store.audit import find_lost_text
 from pipeline.parse import parse_bytes
-from pipeline.tools.synth import Rendering, SynthComment, SynthPost, expected_comments, render, sentences_from
+from pipeline.read.decode import decode_bytes
+from pipeline.read.split import FIRST_LINE, TRAILING, read_glued
+from pipeline.read.threads import build_thread
+from pipeline.tools.synth import (Rendering, SynthComment, SynthPost, expected_comments, expected_text, render,
+                                  sentences_from)
 
 from .conftest import RAW, norm
 
+PLACEMENTS = (FIRST_LINE, TRAILING)
 STOCK = sentences_from(p.read_text(encoding="utf-8") for p in sorted(RAW.glob("*.txt")))
 
 sentence = st.sampled_from(STOCK)
@@ -29,7 +39,7 @@ renderings = st.one_of(
               count_line=st.booleans(), action_lines=st.booleans(),
               first_item=st.sampled_from(["normal", "deep", "lost"]), crlf=st.booleans(),
               encoding=st.sampled_from(["utf-8", "utf-8-sig"])),
-    st.builds(Rendering, layout=st.just("blogger-actions"), crlf=st.booleans()),
+    st.builds(Rendering, layout=st.just("blogger-actions"), placement=st.sampled_from(PLACEMENTS), crlf=st.booleans()),
 )
 
 
@@ -48,11 +58,36 @@ def test_rendered_posts_read_back_exactly(post, how):
         assert (parsed.post.published, parsed.post.published_source) == (post.date.isoformat(), "header")
     else:  # sentences recombined at random may still date a post: then it says so
         assert parsed.post.published_source in (None, "inferred")
-    assert norm(parsed.post.body) == norm(" ".join(post.body))
     got = [(c.path, c.parent_path, norm(c.body)) for c in parsed.comments]
-    assert got == expected_comments(post)
-    assert [i for i in parsed.issues if i.kind != "count"] == []
+    if parsed.layout == "blogger-actions":
+        assert norm(" ".join([parsed.post.body] + [c.body for c in parsed.comments])) == expected_text(post)
+        assert got == read_as(parsed.text, parsed.placement)
+        assert {i.kind for i in parsed.issues} <= {"placement", "first-comment", "truncated"}
+    else:
+        assert norm(parsed.post.body) == norm(" ".join(post.body))
+        assert got == expected_comments(post)
+        assert [i for i in parsed.issues if i.kind != "count"] == []
     assert find_lost_text(parsed.text, kept(parsed)) is None
+
+
+def read_as(text, placement):
+    """The comments of a glued dump read in ``placement``, as (path, parent, text)."""
+    comments, _ = build_thread(read_glued(text.split("\n"), placement).comments)
+    return [(c.path, c.parent_path, norm(c.body)) for c in comments]
+
+
+@given(posts.filter(lambda post: post.comments), st.sampled_from(PLACEMENTS), st.booleans())
+def test_glued_markers_read_back_exactly_in_their_placement(post, placement, crlf):
+    data = render(post, Rendering(layout="blogger-actions", placement=placement, crlf=crlf))
+    got = read_as(decode_bytes(data).text, placement)
+    want = expected_comments(post)
+    if placement == TRAILING:
+        # Nothing marks where the first comment starts: only its place and its end are certain.
+        (path, parent, text), (want_path, want_parent, want_text) = got[0], want[0]
+        assert (path, parent) == (want_path, want_parent)
+        assert text.endswith(want_text) or want_text.endswith(text)
+        got, want = got[1:], want[1:]
+    assert got == want
 
 
 @given(st.binary(max_size=4000))

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Iterable, Iterator, Optional
 
 from ..read.header import MONTHS, WEEKDAYS
+from ..read.split import FIRST_LINE, TRAILING
 
 
 @dataclass
@@ -42,6 +43,7 @@ class Rendering:
     count_line: bool = False
     action_lines: bool = False
     first_item: str = "normal"  # normal, deep, lost
+    placement: str = FIRST_LINE  # blogger-actions: first-line, trailing
     crlf: bool = False
     encoding: str = "utf-8"
 
@@ -61,7 +63,7 @@ def render(post: SynthPost, how: Rendering = Rendering()) -> bytes:
     if how.layout == "numbered":
         lines += _numbered(post, how)
     else:
-        lines += _glued(post)
+        lines += _glued(post, how.placement)
     text = ("\r\n" if how.crlf else "\n").join(lines)
     return text.encode(how.encoding)
 
@@ -115,25 +117,43 @@ def _paragraphs(paragraphs: list[str], indent: int) -> list[str]:
     return lines
 
 
-def _glued(post: SynthPost) -> list[str]:
-    """Blogger's links glued to the line after each comment's first line."""
+def _glued(post: SynthPost, placement: str) -> list[str]:
+    """Blogger's links glued to the front of lines, as ``placement`` puts them.
+
+    ``first-line``: each marker is glued to the line after its comment's first line;
+    ``trailing``: to the line after the whole comment, the next comment's first line.
+    Either way the marker left over at the end stands bare on the last line.
+    """
     lines = list(post.body)
     pending = ""
-
-    def emit(line: str) -> None:
-        nonlocal pending
-        lines.append(pending + line)
-        pending = ""
-
     for comment in post.comments:
         for paragraphs, marker in [(comment.paragraphs, "ReplyDelete")] + [(r, "Delete") for r in comment.replies]:
-            emit(paragraphs[0])
+            first, *rest = paragraphs
+            lines.append(pending + first)
             pending = marker
-            for paragraph in paragraphs[1:]:
-                emit(paragraph)
+            if rest and placement != TRAILING:
+                rest[0] = pending + rest[0]
+                pending = ""
+            lines += rest
     if pending:
         lines.append(pending)
     return lines
+
+
+def expected_text(post: SynthPost) -> str:
+    """The post's body and comments in reading order, white space collapsed.
+
+    What any reading of the file must keep, wherever it puts the comment boundaries:
+    in sentence-recombined text nothing tells two placements of glued markers apart,
+    so a glued file may be read in the other placement, and only this is certain.
+    """
+    return _collapse(post.body + [p for text in _texts(post) for p in text])
+
+
+def _texts(post: SynthPost) -> Iterator[list[str]]:
+    for comment in post.comments:
+        yield comment.paragraphs
+        yield from comment.replies
 
 
 def expected_comments(post: SynthPost) -> list[tuple[str, Optional[str], str]]:
@@ -180,7 +200,7 @@ class ArchiveShape:
     replies: tuple[int, int] = (1, 6)
     paragraphs: tuple[int, int] = (1, 4)
     sentences: tuple[int, int] = (1, 4)
-    glued_share: float = 0.2  # of files in the blogger-actions layout
+    glued_share: float = 0.2  # of files in the blogger-actions layout, in either placement
     odd_share: float = 0.02  # of files that are not posts (empty, binary)
 
 
@@ -208,7 +228,7 @@ def title_from(sentence: str, words: int) -> Optional[str]:
 def draw_rendering(rng: random.Random, shape: ArchiveShape) -> Rendering:
     if rng.random() < shape.glued_share:
         return Rendering(layout="blogger-actions", date_style=rng.choice(["comma", "no-comma"]),
-                         crlf=rng.random() < 0.05)
+                         placement=rng.choice([FIRST_LINE, TRAILING]), crlf=rng.random() < 0.05)
     return Rendering(
         date_style=rng.choice(["comma", "comma", "no-comma", "us"]),
         count_line=rng.random() < 0.2,
