@@ -7,15 +7,19 @@ PRAGMA user_version = 6;
 
 -- What ids rest on. A file is known by its archive and its path within the
 -- archive's folder: never by the path as typed, nor by where the command ran. Its
--- id is derived from the archive's name and that path (pipeline/store/rows.py), and
--- the ids of its post, comments, date mentions and issues are numbered from it
--- (a comment's from its path in the thread, "3.2"), so every id stays the same
+-- id is derived from the archive's name and that path (pipeline/store/rows.py). A
+-- post from a text dump takes its file's id; a post from Blogger's own files (an
+-- export, a Takeout feed, a saved page) takes the id Blogger's id for it gives,
+-- whichever file holds it. A post's comments and date mentions are numbered from
+-- the post's id (a comment's from Blogger's id for it, else from its place in the
+-- thread, "3.2"), a file's issues from the file's. So every id stays the same
 -- whenever the same files are loaded again, whatever else is added, and wherever
--- the archive's folder has moved. A file whose content changes keeps its id; its
--- comments keep theirs while their place in the thread is the same. A file moved
--- or renamed within its archive is recognised by its bytes and keeps its ids under
--- its new path. Should two files' ids collide (about one chance in eight billion
--- for a pair), the one loaded second takes the next free id, and keeps it.
+-- the archive's folder has moved; a newer export of a blog updates its posts in
+-- place. A file whose content changes keeps its id; a dump's comments keep theirs
+-- while their place in the thread is the same. A file moved or renamed within its
+-- archive is recognised by its bytes and keeps its ids under its new path. Should
+-- two ids collide (about one chance in eight billion for a pair), the one loaded
+-- second takes the next free one, and keeps it.
 
 -- One row per archive: a folder of raw files loaded as one (a blog, or one scrape
 -- of it). Several archives can live in one database.
@@ -32,36 +36,63 @@ CREATE TABLE IF NOT EXISTS sources (
     id INTEGER PRIMARY KEY,
     archive_id INTEGER NOT NULL REFERENCES archives(id) ON DELETE CASCADE,
     path TEXT NOT NULL,             -- within the archive's folder, "/" between parts
+    format TEXT NOT NULL,           -- how it was read: dump, blogger-export, takeout, page; other
     sha256 TEXT NOT NULL,           -- of the raw bytes: an unchanged file is not read again
     bytes INTEGER NOT NULL,
     mtime_ns INTEGER,               -- modification time when read: an unchanged one is not read again
-    copy_of INTEGER REFERENCES sources(id) ON DELETE SET NULL,  -- byte for byte that file: not loaded twice
+    held_by INTEGER REFERENCES sources(id) ON DELETE SET NULL,  -- the file that holds its posts instead
     encoding TEXT NOT NULL,         -- utf-8, utf-8-sig, utf-16, cp1252, latin-1, binary
-    layout TEXT NOT NULL,           -- numbered, blogger-actions, plain; copy; none when not read
+    layout TEXT NOT NULL,           -- dumps: numbered, blogger-actions, plain; pages: threaded, classic,
+                                    -- no-comments; feeds: feed; copy, superseded (held_by); none when not read
     placement TEXT,                 -- blogger-actions only: first-line or trailing
     layout_note TEXT,               -- why the file was read the way it was
     lines INTEGER NOT NULL,
-    text TEXT NOT NULL,             -- the decoded text, line ends as \n
+    blog_id TEXT,                   -- Blogger's id of the blog, where the file gives it
+    feed_updated TEXT,              -- an export's own time: of two exports of a blog, the newer holds its posts
     loaded_at TEXT NOT NULL,
     UNIQUE (archive_id, path)
 );
 
--- One post per source.
+-- Everyone a post or comment is by, as far as anything says: one row per Blogger
+-- profile, per name typed in (with its website), per signature. Anonymous is no
+-- one: an anonymous comment has no author.
+CREATE TABLE IF NOT EXISTS authors (
+    id INTEGER PRIMARY KEY,         -- derived from key
+    name TEXT,                      -- as written
+    profile_url TEXT,               -- the Blogger profile, or the website given with a name
+    kind TEXT NOT NULL,             -- profile, name (typed in), signature (how a comment is signed)
+    key TEXT NOT NULL UNIQUE        -- what makes mentions one author: the profile, or the kind and name
+);
+
+-- One row per post (or Blogger page). A dump or a saved page holds one; an export
+-- or a Takeout feed a whole blog.
 CREATE TABLE IF NOT EXISTS posts (
     id INTEGER PRIMARY KEY,
-    source_id INTEGER NOT NULL UNIQUE REFERENCES sources(id) ON DELETE CASCADE,
+    source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+    remote_id TEXT,                 -- Blogger's id of the post (one post each); NULL for a dump's
+    url TEXT,                       -- the post's address on the blog, where the file gives it
+    kind TEXT NOT NULL,             -- post, or page (Blogger's static pages)
     title TEXT,                     -- NULL when the file has none
-    date_line TEXT,                 -- the header's date line as written
-    published TEXT,                 -- YYYY-MM-DD, YYYY-MM or YYYY; NULL when nothing dates the post
+    date_line TEXT,                 -- a dump header's date line as written
+    published TEXT,                 -- YYYY-MM-DD, YYYY-MM or YYYY: the date the blog showed; NULL when undated
     published_precision TEXT,       -- day, month, year: no finer than the evidence
-    published_source TEXT,          -- header, inferred (from the text); NULL when undated
+    published_source TEXT,          -- header (a dump's date line), inferred (from the text), blogger (the file's time)
     published_evidence TEXT,        -- why the post has that date
+    published_at TEXT,              -- the exact time, ISO 8601 with its offset, where the file gives it
     published_year INTEGER,         -- for faceting: from published, whatever its precision
     published_month TEXT,           -- YYYY-MM, for faceting; NULL when only the year is known
+    author_id INTEGER REFERENCES authors(id),
     body TEXT NOT NULL,             -- the post's text, paragraphs kept
     first_line INTEGER NOT NULL,    -- the body's line span in the source
     last_line INTEGER NOT NULL,
     comment_count INTEGER NOT NULL DEFAULT 0
+);
+
+-- A post's labels (Blogger's tags).
+CREATE TABLE IF NOT EXISTS post_labels (
+    post_id INTEGER NOT NULL REFERENCES posts(id) ON DELETE CASCADE,
+    label TEXT NOT NULL,
+    PRIMARY KEY (post_id, label)
 );
 
 -- Top-level comments and their replies, threaded one level deep.
@@ -73,6 +104,10 @@ CREATE TABLE IF NOT EXISTS comments (
     depth INTEGER NOT NULL,         -- 1 top-level, 2 reply
     position INTEGER NOT NULL,      -- place among its siblings, from 1
     seq INTEGER NOT NULL,           -- place in the page's reading order, from 1
+    remote_id TEXT,                 -- Blogger's id of the comment; NULL for a dump's
+    author_id INTEGER REFERENCES authors(id),  -- NULL: anonymous, or not known
+    published_at TEXT,              -- the exact time, ISO 8601 with its offset, where the file gives it
+    deleted INTEGER NOT NULL DEFAULT 0,  -- 1: removed on the blog; kept, without text, as replies may answer it
     body TEXT NOT NULL,             -- without list numbers or markers, paragraphs kept
     first_line INTEGER NOT NULL,    -- line span in the source
     last_line INTEGER NOT NULL,
@@ -126,7 +161,13 @@ CREATE TABLE IF NOT EXISTS pipeline_state (
 INSERT OR IGNORE INTO pipeline_state (key, value) VALUES ('finished', '1');
 
 CREATE INDEX IF NOT EXISTS sources_sha256 ON sources(sha256);
-CREATE INDEX IF NOT EXISTS sources_copy_of ON sources(copy_of);
+CREATE INDEX IF NOT EXISTS sources_held_by ON sources(held_by);
+CREATE INDEX IF NOT EXISTS sources_blog_id ON sources(blog_id);
+CREATE UNIQUE INDEX IF NOT EXISTS posts_remote_id ON posts(remote_id) WHERE remote_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS comments_remote_id ON comments(remote_id) WHERE remote_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS posts_source_id ON posts(source_id);
+CREATE INDEX IF NOT EXISTS posts_author_id ON posts(author_id);
+CREATE INDEX IF NOT EXISTS comments_author_id ON comments(author_id);
 CREATE INDEX IF NOT EXISTS comments_post_id ON comments(post_id);
 CREATE INDEX IF NOT EXISTS comments_parent_id ON comments(parent_id);
 CREATE INDEX IF NOT EXISTS parse_issues_source_id ON parse_issues(source_id);

@@ -121,11 +121,13 @@ def load(paths, db_path, archive, keep_missing, rebuild, workers, quiet):
         db.close()
 
     if not quiet:
-        extra = "".join(f", {count} {what}" for count, what in ((report.copies, "copies"), (report.moved, "moved"))
-                        if count)
+        extra = "".join(f", {count} {what}" for count, what in (
+            (report.held, "held by other files"), (report.moved, "moved")) if count)
+        skipped = ", ".join(f"{count} {what}" for what, count in sorted(report.skipped.items()))
         click.echo(
             f"{report.loaded} loaded, {report.unchanged} unchanged{extra}, {report.removed} removed, "
-            f"{len(report.failed)} failed, {report.warnings} warnings: {db_path}",
+            f"{len(report.failed)} failed, {report.warnings} warnings: {db_path}"
+            + (f" (not posts, left out: {skipped})" if skipped else ""),
             err=True,
         )
     if report.failed:
@@ -281,25 +283,38 @@ def parse(file):
 
 
 def parsed_as_tree(parsed: ParsedFile) -> dict:
-    """A parse result as nested plain data: replies under the comment they answer."""
-    tops = []
-    for comment in parsed.comments:
-        item = dataclasses.asdict(comment)
-        if comment.parent_path is None:
-            item["replies"] = []
-            tops.append(item)
-        else:
-            tops[-1]["replies"].append(item)
-    return {
+    """A parse result as nested plain data: replies under the comment they answer.
+
+    A file of one post (a dump, a page) gives ``post``, ``comments`` and
+    ``date_mentions``; a feed gives ``posts``, a list of such, and what it left out.
+    """
+    tree = {
         "path": parsed.path,
+        "format": parsed.format,
         "sha256": parsed.sha256,
         "bytes": parsed.bytes,
         "encoding": parsed.encoding,
         "layout": parsed.layout,
         "placement": parsed.placement,
         "layout_note": parsed.layout_note,
-        "post": dataclasses.asdict(parsed.post) if parsed.post else None,
-        "comments": tops,
-        "date_mentions": [dataclasses.asdict(mention) for mention in parsed.mentions],
-        "issues": [dataclasses.asdict(issue) for issue in parsed.issues],
     }
+    threads = [_thread_tree(thread) for thread in parsed.threads]
+    if parsed.format in ("blogger-export", "takeout"):
+        tree.update(blog_id=parsed.blog_id, feed_updated=parsed.feed_updated, skipped=parsed.skipped, posts=threads)
+    else:
+        tree.update(threads[0] if threads else {"post": None, "comments": [], "date_mentions": []})
+    tree["issues"] = [dataclasses.asdict(issue) for issue in parsed.issues]
+    return tree
+
+
+def _thread_tree(thread) -> dict:
+    tops = []
+    for comment in thread.comments:
+        item = dataclasses.asdict(comment)
+        if comment.parent_path is None:
+            item["replies"] = []
+            tops.append(item)
+        else:
+            tops[-1]["replies"].append(item)
+    return {"post": dataclasses.asdict(thread.post), "comments": tops,
+            "date_mentions": [dataclasses.asdict(mention) for mention in thread.mentions]}

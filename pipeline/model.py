@@ -133,24 +133,55 @@ class Post:
 
 
 @dataclass
+class Thread:
+    """One post and its comments, understood: what the loader writes for each post."""
+
+    post: Post
+    comments: list[Comment]
+    mentions: list = field(default_factory=list)  # dates.Mention, in the body then each comment
+    complete: bool = True  # False when the file holds only some of the post's comments
+
+
+@dataclass
 class ParsedFile:
-    """Everything the parse stages make of one file: what the load stage writes."""
+    """Everything the parse stages make of one file: what the load stage writes.
+
+    A text dump or a saved page holds one post; Blogger's export or a Takeout feed
+    holds a whole blog, its posts given thread by thread (``parse.iter_feed``).
+    """
 
     path: str
     sha256: str
     bytes: int
     encoding: str
+    format: str  # dump, blogger-export, takeout, page; what was read
     layout: str
     placement: Optional[str]
     layout_note: Optional[str]
-    text: str
     line_count: int
-    post: Optional[Post]  # None when the file could not be read as a post page
-    comments: list[Comment]
+    threads: list[Thread]
     issues: list[Issue]
-    mentions: list = field(default_factory=list)  # dates.Mention, in the body then each comment
     mtime_ns: Optional[int] = None  # of the file when it was read
+    blog_id: Optional[str] = None  # Blogger's id of the blog, where the file gives it
+    feed_updated: Optional[str] = None  # an export's own time: of two exports of a blog, the newer holds it
+    skipped: dict[str, int] = field(default_factory=dict)  # entries that are not posts: draft, settings, ...
+    text: str = ""  # a dump's text, decoded (not stored: the raw file is the record)
 
     @property
     def failed(self) -> bool:
         return any(issue.severity == "error" for issue in self.issues)
+
+    @property
+    def post(self) -> Optional[Post]:
+        """The post of a file that holds one (a dump, a page); None when not read."""
+        return self.threads[0].post if len(self.threads) == 1 else None
+
+    @property
+    def comments(self) -> list[Comment]:
+        """The comments of a file that holds one post."""
+        return self.threads[0].comments if len(self.threads) == 1 else []
+
+    @property
+    def mentions(self) -> list:
+        """The dates written in a file that holds one post."""
+        return self.threads[0].mentions if len(self.threads) == 1 else []

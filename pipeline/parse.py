@@ -1,33 +1,61 @@
-"""Parse one raw file into rows, running the stages in order.
+"""Parse one raw file into posts and comments, running the stages in order.
 
-Parsing takes place in four steps, each a module of its own:
+The kind of file is told from its content (``read.sniff``), and one reader reads it:
 
-1. ``decode``: bytes to text, whatever the encoding and line ends;
-2. ``split``: header, post body and comments, the layout detected from the file;
-3. ``threads``: each comment's parent, depth, position and path;
-4. ``normalise``: the post's title, date and text, and the dates written in it
-   (``dates``).
+- a text dump: ``decode`` (bytes to text, whatever the encoding and line ends),
+  ``split`` (header, post body and comments, the layout detected from the file),
+  ``threads`` (each comment's parent, depth, position and path), ``normalise``
+  (the post's title, date and text);
+- a saved post page: ``page`` (the post and its comments, from the markup);
+- Blogger's export or a Takeout feed: ``feed`` (every post of a blog, thread by
+  thread, from a stream that never holds the whole file).
 
-``parse_bytes`` is a pure function of a file's path and bytes, so files can be
-parsed in any order, in parallel, or elsewhere; the load stage writes what it returns.
+Then, for every post, the dates written in it (``understand.dates``). ``parse_bytes``
+is a pure function of a file's path and bytes, so files can be parsed in any order,
+in parallel, or elsewhere; the load stage writes what it returns.
 """
 from __future__ import annotations
 
 import hashlib
+from typing import BinaryIO, Iterator
 
+from .model import Issue, ParsedFile, Thread
+from .read import sniff
 from .read.decode import decode_bytes
-from .model import Issue, ParsedFile
-from .understand.normalise import normalise_post
+from .read.feed import FeedReport, iter_threads
+from .read.page import PageError, read_page
 from .read.split import find_non_dump, split_lines
 from .read.threads import build_thread
+from .understand.blogger import normalise_thread
+from .understand.normalise import normalise_post
 
 # The layout recorded for a file that could not be read as a post page at all.
 NOT_READ = "none"
+# The layout of a feed: a whole blog, its entries.
+FEED = "feed"
 
 
 def parse_bytes(path: str, data: bytes) -> ParsedFile:
-    """Parse the bytes of one dump; never raises for bad input, it reports issues."""
+    """Parse the bytes of one dump or saved page; never raises for bad input, it reports issues.
+
+    A feed (Blogger's export, a Takeout feed) is recognised, not read: its
+    ``format`` says which, and it has no threads (see ``parse_feed``).
+    """
+    kind = sniff.sniff(data[:sniff.SNIFF_BYTES])
+    if sniff.is_feed(kind):
+        return _file(path, data, kind, FEED, [], [])
+    if kind == sniff.PAGE:
+        return parse_page(path, data)
+    if kind == sniff.OTHER:
+        return _file(path, data, kind, NOT_READ, [], [Issue(
+            1, "not-a-post", "an XML document that is neither Blogger's export nor a Takeout feed", "error")])
+    return parse_dump(path, data)
+
+
+def parse_dump(path: str, data: bytes) -> ParsedFile:
+    """Parse a text dump of a post page."""
     decoded = decode_bytes(data)
+    lines = decoded.lines
     issues = list(decoded.issues)
     if not decoded.text.strip() and not any(issue.severity == "error" for issue in issues):
         issues.append(Issue(1, "empty", "file holds no text", "error"))
@@ -35,36 +63,101 @@ def parse_bytes(path: str, data: bytes) -> ParsedFile:
         rejected = find_non_dump(decoded.text)
         if rejected:
             issues.append(rejected)
-    parsed = ParsedFile(
-        path=path,
-        sha256=hashlib.sha256(data).hexdigest(),
-        bytes=len(data),
-        encoding=decoded.encoding,
-        layout=NOT_READ,
-        placement=None,
-        layout_note=None,
-        text=decoded.text,
-        line_count=len(decoded.lines),
-        post=None,
-        comments=[],
-        issues=issues,
-    )
+    parsed = _file(path, data, sniff.DUMP, NOT_READ, [], issues, encoding=decoded.encoding, line_count=len(lines))
+    parsed.text = decoded.text
     if parsed.failed:
         return parsed
-
-    split = split_lines(decoded.lines)
+    split = split_lines(lines)
     issues.extend(split.issues)
     comments, thread_issues = build_thread(split.comments)
     issues.extend(thread_issues)
     post, mentions, post_issues = normalise_post(split, comments)
     issues.extend(post_issues)
     parsed.layout, parsed.placement, parsed.layout_note = split.layout, split.placement, split.layout_note
-    parsed.post, parsed.comments, parsed.mentions = post, comments, mentions
+    parsed.threads = [Thread(post, comments, mentions)]
     parsed.issues = sorted(issues, key=lambda issue: issue.line)
     return parsed
 
 
+def parse_page(path: str, data: bytes) -> ParsedFile:
+    """Parse a saved post page: one post, its comments from the page's markup."""
+    line_count = data.count(b"\n") + 1
+    try:
+        remote, markup, issues = read_page(data)
+    except PageError as error:
+        return _file(path, data, sniff.PAGE, NOT_READ, [], [Issue(error.line, "not-a-post", error.reason, "error")],
+                     line_count=line_count)
+    thread, thread_issues = understand_remote(remote)
+    note = None if markup else "the page has no comments section"
+    parsed = _file(path, data, sniff.PAGE, markup or "no-comments", [thread],
+                   sorted(issues + thread_issues, key=lambda issue: issue.line), line_count=line_count)
+    parsed.layout_note = note
+    parsed.blog_id = remote.post.blog_id
+    return parsed
+
+
+def understand_remote(remote) -> tuple[Thread, list[Issue]]:
+    """A thread of Blogger's entries (``read.blogger.RemoteThread``) understood."""
+    post, comments, mentions, issues = normalise_thread(remote)
+    return Thread(post, comments, mentions, remote.complete), issues
+
+
+def iter_feed(source: BinaryIO, report: FeedReport) -> Iterator[Thread]:
+    """Every post of a feed, understood, one at a time (see ``read.feed.iter_threads``).
+
+    Issues about single posts are added to ``report.issues``.
+    """
+    for remote in iter_threads(source, report):
+        thread, issues = understand_remote(remote)
+        report.issues.extend(issues)
+        yield thread
+
+
+def parse_feed(path: str, data: bytes) -> ParsedFile:
+    """A whole feed read into memory: for one look at a file (``pipeline parse``)."""
+    import io
+
+    report = FeedReport(format=sniff.sniff(data[:sniff.SNIFF_BYTES]))
+    threads = list(iter_feed(io.BytesIO(data), report))
+    return feed_file(path, data, report, threads)
+
+
+def feed_file(path: str, data: bytes | None, report: FeedReport, threads: list[Thread], *, sha256: str = "",
+              size: int = 0, line_count: int = 0) -> ParsedFile:
+    """The parse result of a feed whose reading ``report`` describes."""
+    issues = sorted(report.issues, key=lambda issue: issue.line)
+    if data is not None:
+        parsed = _file(path, data, report.format, FEED, threads, issues)
+    else:
+        parsed = ParsedFile(path, sha256, size, "utf-8", report.format, FEED, None, None, line_count, threads, issues)
+    parsed.blog_id, parsed.feed_updated, parsed.skipped = report.blog_id, report.updated, dict(report.skipped)
+    if not threads and report.issues and not report.skipped:
+        parsed.issues.append(Issue(1, "empty", "no post could be read from the feed", "error"))
+    return parsed
+
+
+def _file(path: str, data: bytes, fmt: str, layout: str, threads: list[Thread], issues: list[Issue], *,
+          encoding: str = "utf-8", line_count: int | None = None) -> ParsedFile:
+    return ParsedFile(
+        path=path,
+        sha256=hashlib.sha256(data).hexdigest(),
+        bytes=len(data),
+        encoding=encoding,
+        format=fmt,
+        layout=layout,
+        placement=None,
+        layout_note=None,
+        line_count=data.count(b"\n") + 1 if line_count is None else line_count,
+        threads=threads,
+        issues=issues,
+    )
+
+
 def parse_file(path: str) -> ParsedFile:
-    """Read and parse one file. Raises OSError when it cannot be read."""
+    """Read and parse one file, a feed whole. Raises OSError when it cannot be read."""
     with open(path, "rb") as f:
-        return parse_bytes(path, f.read())
+        data = f.read()
+    parsed = parse_bytes(path, data)
+    if parsed.layout == FEED:
+        return parse_feed(path, data)
+    return parsed

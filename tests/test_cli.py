@@ -146,7 +146,7 @@ def test_bench_loads_and_checks_a_small_archive(archive, tmp_path):
 @pytest.mark.parametrize("name, data, message", [
     ("empty.txt", b"", "file is empty"),
     ("binary.txt", bytes(range(256)) * 8, "not a text file: it holds binary data"),
-    ("page.html", b"<!DOCTYPE html><html><body><p>Not a dump</p></body></html>", "not a text dump of a post page"),
+    ("page.html", b"<!DOCTYPE html><html><body><p>Not a dump</p></body></html>", "not a saved Blogger post page"),
 ])
 def test_parse_of_a_file_that_is_no_post_page_says_why(tmp_path, name, data, message):
     (tmp_path / name).write_bytes(data)

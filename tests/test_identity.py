@@ -30,7 +30,7 @@ def rows(db):
 
 def sources(db):
     return sorted(tuple(row.values()) for row in db.query(
-        "SELECT s.id, a.name, s.path, s.copy_of FROM sources s JOIN archives a ON a.id = s.archive_id"))
+        "SELECT s.id, a.name, s.path, s.held_by FROM sources s JOIN archives a ON a.id = s.archive_id"))
 
 
 def test_the_same_folder_however_it_is_named_is_the_same_archive(home, tmp_path, monkeypatch):
@@ -41,7 +41,7 @@ def test_the_same_folder_however_it_is_named_is_the_same_archive(home, tmp_path,
     def again(*paths, cwd=home):
         monkeypatch.chdir(cwd)
         report = load_paths(db, paths)
-        assert (report.loaded, report.copies, report.removed) == (0, 0, 0), paths
+        assert (report.loaded, report.held, report.removed) == (0, 0, 0), paths
         assert rows(db) == before and sources(db) == files
 
     again(str(home / "raw"), cwd="/")
@@ -65,7 +65,7 @@ def test_a_moved_archive_is_followed_not_loaded_again(home, tmp_path, monkeypatc
     shutil.move(home / "raw", moved)
     monkeypatch.chdir("/")
     report = load_paths(db, [str(moved)])
-    assert (report.loaded, report.unchanged, report.removed, report.copies) == (0, 5, 0, 0)
+    assert (report.loaded, report.unchanged, report.removed, report.held) == (0, 5, 0, 0)
     assert rows(db) == before and sources(db) == files
     [archive] = db.query("SELECT name, root FROM archives")
     assert archive == {"name": "raw", "root": str(moved)}
@@ -73,7 +73,7 @@ def test_a_moved_archive_is_followed_not_loaded_again(home, tmp_path, monkeypatc
     again = tmp_path / "third"
     shutil.move(moved, again)
     report = load_paths(db, [str(again / "000_a04ef07ac41940ba.txt")])
-    assert (report.loaded, report.unchanged, report.copies) == (0, 1, 0)
+    assert (report.loaded, report.unchanged, report.held) == (0, 1, 0)
     assert rows(db) == before and sources(db) == files
     assert check_database(db) == []
 
@@ -84,10 +84,10 @@ def test_a_copied_folder_is_copies_and_the_original_keeps_its_posts(home, tmp_pa
     before = rows(db)
     shutil.copytree(home / "raw", home / "backup")
     report = load_paths(db, ["backup"])
-    assert (report.loaded, report.copies) == (0, 5)
+    assert (report.loaded, report.held) == (0, 5)
     assert rows(db) == before
     assert [row["name"] for row in db.query("SELECT name FROM archives ORDER BY id")] == ["raw", "backup"]
-    assert db["sources"].count_where("copy_of IS NOT NULL") == 5
+    assert db["sources"].count_where("held_by IS NOT NULL") == 5
     assert check_database(db) == []
 
 
@@ -121,7 +121,7 @@ def test_loading_one_folder_never_removes_another_ones_files(tmp_path, monkeypat
     assert (report.loaded, report.unchanged, report.removed) == (0, 2, 0)
     monkeypatch.chdir(tmp_path)
     report = load_paths(db, ["."])  # the folder that holds both: their files stay theirs
-    assert (report.loaded, report.unchanged, report.removed, report.copies) == (0, 3, 0, 0)
+    assert (report.loaded, report.unchanged, report.removed, report.held) == (0, 3, 0, 0)
     assert db["posts"].count == 3
     (tmp_path / "A" / "A2.txt").unlink()
     assert load_paths(db, ["B"]).removed == 0
@@ -134,13 +134,13 @@ def test_a_byte_for_byte_copy_is_one_post(home, tmp_path):
     shutil.copy(home / "raw" / "000_a04ef07ac41940ba.txt", home / "raw" / "saved-twice.txt")
     told = []
     report = load_paths(db, ["raw"], on_file=told.append)
-    assert (report.loaded, report.copies) == (5, 1)
+    assert (report.loaded, report.held) == (5, 1)
     assert db["posts"].count == 5
-    [copy] = [result for result in told if result.status == "copy"]
+    [copy] = [result for result in told if result.status == "held"]
     assert (copy.path, copy.note) == ("raw/saved-twice.txt", "a copy of raw/000_a04ef07ac41940ba.txt: not loaded twice")
-    [row] = db.query("SELECT s.layout, o.path AS original FROM sources s JOIN sources o ON o.id = s.copy_of")
+    [row] = db.query("SELECT s.layout, o.path AS original FROM sources s JOIN sources o ON o.id = s.held_by")
     assert row == {"layout": "copy", "original": "000_a04ef07ac41940ba.txt"}
-    assert load_paths(db, ["raw"]).copies == 0  # recorded: not looked at again
+    assert load_paths(db, ["raw"]).held == 0  # recorded: not looked at again
     assert check_database(db) == []
 
 
@@ -158,7 +158,7 @@ def test_a_copy_takes_over_when_its_original_goes_or_changes(home, tmp_path):
     assert [row["path"] for row in db.query("SELECT path FROM sources ORDER BY path")][-1] == "zz-copy.txt"
     # A copy whose original changes is read as a post of its own.
     shutil.copy(raw / "001_1f9ec539c5090330.txt", raw / "zz-second.txt")
-    assert load_paths(db, ["raw"]).copies == 1
+    assert load_paths(db, ["raw"]).held == 1
     text = (raw / "001_1f9ec539c5090330.txt").read_text(encoding="utf-8")
     (raw / "001_1f9ec539c5090330.txt").write_text(text + "\n  15. One more.\n", encoding="utf-8")
     report = load_paths(db, ["raw"])

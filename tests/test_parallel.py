@@ -28,7 +28,7 @@ def dump(path):
     con = sqlite3.connect(path)
     out = {t: sorted(con.execute(f"SELECT * FROM {t}").fetchall(), key=repr)
            for t in ("posts", "comments", "date_mentions", "parse_issues", "dates")}
-    out["sources"] = sorted(con.execute("SELECT id, path, sha256, layout, text FROM sources").fetchall())
+    out["sources"] = sorted(con.execute("SELECT id, path, sha256, layout FROM sources").fetchall())
     con.close()
     return out
 

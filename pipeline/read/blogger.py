@@ -130,7 +130,14 @@ def build_remote_thread(entries: list[Entry]) -> tuple[list[Comment], list[Issue
     has none.
     """
     issues: list[Issue] = []
-    by_id = {entry.remote_id: entry for entry in entries}
+    by_id: dict[str, Entry] = {}
+    for entry in entries:
+        if entry.remote_id in by_id:
+            issues.append(Issue(entry.line, "repeated-comment", f"comment {entry.remote_id} is in the file twice: "
+                                "read once"))
+        else:
+            by_id[entry.remote_id] = entry
+    entries = list(by_id.values())
 
     def top_of(entry: Entry) -> Optional[str]:
         seen = set()

@@ -32,8 +32,8 @@ from ..model import Issue
 from .blogger import Entry, RemoteThread, author_of, from_epoch_ms, iso_time
 from .html import html_parser
 
-THREADED = "page-threaded"
-CLASSIC = "page-classic"
+THREADED = "threaded"
+CLASSIC = "classic"
 # A Wayback Machine address: /web/20140601000000/https://..., with or without its host,
 # the time stamp perhaps followed by a flag (im_, js_).
 _WAYBACK = re.compile(r"^(?:https?://web\.archive\.org)?/web/\d{1,14}[a-z_]*/", re.I)

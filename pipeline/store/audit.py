@@ -17,10 +17,12 @@ import re
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import Iterable, Iterator, Optional
 
 import sqlite_utils
 
+from ..read.decode import decode_bytes
+from ..read.sniff import DUMP
 from .finish import SEARCHED
 from .plan import display_path
 
@@ -145,11 +147,11 @@ THREAD_RULES = (
         GROUP BY posts.id HAVING posts.comment_count != count(c.id)"""),
     ("a file that was read has no post",
      """SELECT sources.id FROM sources LEFT JOIN posts ON posts.source_id = sources.id
-        WHERE posts.id IS NULL AND sources.layout NOT IN ('none', 'copy')"""),
-    ("a file recorded as a copy has no original with its bytes",
-     """SELECT s.id FROM sources s LEFT JOIN sources o ON o.id = s.copy_of
-        WHERE (s.layout = 'copy') != (s.copy_of IS NOT NULL) OR (s.copy_of IS NOT NULL
-              AND (o.id IS NULL OR o.sha256 != s.sha256 OR o.layout = 'copy'))"""),
+        WHERE posts.id IS NULL AND sources.layout NOT IN ('none', 'copy', 'superseded', 'feed')"""),
+    ("a file whose posts another holds has no such file, or a copy not its bytes",
+     """SELECT s.id FROM sources s LEFT JOIN sources o ON o.id = s.held_by
+        WHERE (s.layout IN ('copy', 'superseded')) != (s.held_by IS NOT NULL) OR (s.held_by IS NOT NULL
+              AND (o.id IS NULL OR o.held_by IS NOT NULL OR (s.layout = 'copy' AND o.sha256 != s.sha256)))"""),
 )
 
 
@@ -178,28 +180,52 @@ def check_database(db: sqlite_utils.Database, files: bool = True) -> list[str]:
         if ids:
             listed = ", ".join(str(i) for i in ids[:5]) + (" ..." if len(ids) > 5 else "")
             problems.append(f"{rule}: {len(ids)} rows ({listed})")
-    for source in db.query(
-        """SELECT sources.id, archives.root, path, text, posts.id AS post_id, date_line, title, body,
-                  first_line, last_line FROM sources JOIN posts ON posts.source_id = sources.id
-                  JOIN archives ON archives.id = sources.archive_id
-           ORDER BY archives.name, path"""
-    ):
-        comments = list(db.query(
-            "SELECT path, body, first_line, last_line FROM comments WHERE post_id = ? ORDER BY seq",
-            [source["post_id"]],
-        ))
-        kept = [source["date_line"], source["title"], source["body"]] + [c["body"] for c in comments]
-        lost = find_lost_text(source["text"], kept)
-        if lost:
-            problems.append(f"{shown(source)}:{lost.line}: {lost.message}")
-        spans = [("post body", source)] + [(f"comment {c['path']}", c) for c in comments]
-        for what, row in spans:
-            if find_unspanned(source["text"], row["body"], row["first_line"], row["last_line"]):
-                problems.append(f"{shown(source)}:{row['first_line']}: {what} is not within lines "
-                                f"{row['first_line']}-{row['last_line']}")
     if files:
-        problems.extend(find_changed_files(db))
+        problems.extend(check_files(db))
     return problems
+
+
+def check_files(db: sqlite_utils.Database) -> Iterator[str]:
+    """What is wrong between the raw files on disk and the rows loaded from them.
+
+    A file gone or changed since it was loaded is said so. Of a text dump that is as
+    loaded, every character of its text, bar the layout's scaffolding, must be in
+    exactly one row, in file order, and each row within its line span.
+    """
+    for source in db.query(
+            """SELECT s.id, a.root, s.path, s.sha256, s.format FROM sources s
+               JOIN archives a ON a.id = s.archive_id WHERE s.sha256 != '' ORDER BY a.name, s.path"""):
+        file = os.path.join(source["root"], source["path"])
+        try:
+            with open(file, "rb") as f:
+                data = f.read()
+        except FileNotFoundError:
+            yield f"{shown(source)}: gone from disk since it was loaded (load its folder again to remove its rows)"
+            continue
+        except OSError as error:
+            yield f"{shown(source)}: cannot be read: {error.strerror or error}"
+            continue
+        if hashlib.sha256(data).hexdigest() != source["sha256"]:
+            yield f"{shown(source)}: changed on disk since it was loaded (load it again to read it)"
+            continue
+        if source["format"] == DUMP:
+            yield from _check_dump(db, source, decode_bytes(data).text)
+
+
+def _check_dump(db: sqlite_utils.Database, source: dict, text: str) -> Iterator[str]:
+    for post in db.query("SELECT id, date_line, title, body, first_line, last_line FROM posts WHERE source_id = ?",
+                         [source["id"]]):
+        comments = list(db.query(
+            "SELECT path, body, first_line, last_line FROM comments WHERE post_id = ? ORDER BY seq", [post["id"]]))
+        kept = [post["date_line"], post["title"], post["body"]] + [c["body"] for c in comments]
+        lost = find_lost_text(text, kept)
+        if lost:
+            yield f"{shown(source)}:{lost.line}: {lost.message}"
+        spans = [("post body", post)] + [(f"comment {c['path']}", c) for c in comments]
+        for what, row in spans:
+            if find_unspanned(text, row["body"], row["first_line"], row["last_line"]):
+                yield (f"{shown(source)}:{row['first_line']}: {what} is not within lines "
+                       f"{row['first_line']}-{row['last_line']}")
 
 
 # Rows looked for by a word of theirs when the search index cannot be checked whole.
@@ -257,24 +283,3 @@ def check_search(db: sqlite_utils.Database, table: str) -> list[str]:
         return [f"{fts} is out of step with {table}: rows {', '.join(map(str, missed[:5]))} are not found "
                 "by their own words"]
     return []
-
-
-def find_changed_files(db: sqlite_utils.Database) -> list[str]:
-    """The raw files on disk that differ from what was loaded: gone, or changed."""
-    problems = []
-    for root, path, sha256 in db.execute(
-            """SELECT a.root, s.path, s.sha256 FROM sources s JOIN archives a ON a.id = s.archive_id
-               WHERE s.sha256 != '' ORDER BY a.name, s.path""").fetchall():
-        file = display_path(os.path.join(root, path))
-        try:
-            with open(file, "rb") as f:
-                digest = hashlib.file_digest(f, "sha256").hexdigest()
-        except FileNotFoundError:
-            problems.append(f"{file}: gone from disk since it was loaded (load its folder again to remove its rows)")
-            continue
-        except OSError as error:
-            problems.append(f"{file}: cannot be read: {error.strerror or error}")
-            continue
-        if digest != sha256:
-            problems.append(f"{file}: changed on disk since it was loaded (load it again to read it)")
-    return problems

@@ -52,8 +52,15 @@ def ensure_finished(db: sqlite_utils.Database) -> bool:
     ensure_statistics(db)
     with db.atomic():
         ensure_dates(db)
+        ensure_authors(db)
         db.execute("UPDATE pipeline_state SET value = '1' WHERE key = 'finished'")
     return True
+
+
+def ensure_authors(db: sqlite_utils.Database) -> None:
+    """Remove the authors no post or comment names any more (their files went or changed)."""
+    db.execute("""DELETE FROM authors WHERE id NOT IN (SELECT author_id FROM posts WHERE author_id IS NOT NULL)
+                  AND id NOT IN (SELECT author_id FROM comments WHERE author_id IS NOT NULL)""")
 
 
 def ensure_statistics(db: sqlite_utils.Database) -> None:

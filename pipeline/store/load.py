@@ -15,6 +15,8 @@ that was stopped keeps what it wrote, and the next load finishes the job.
 """
 from __future__ import annotations
 
+import hashlib
+import itertools
 import os
 import sqlite3
 from pathlib import Path
@@ -25,9 +27,12 @@ import sqlite_utils
 from .archives import Archive, all_archives, mark_loaded, real, resolve_targets
 from .finish import ensure_finished, mark_unfinished
 from .plan import Gone, Job, Unchanged, Walked, display_path, find_gone, iter_decisions, iter_files, iter_named
-from .rows import COPY, file_id
+from ..parse import feed_file
+from ..read.blogger import RemoteThread
+from ..read.feed import FeedReport, iter_threads
+from .rows import COPY, SUPERSEDED, file_id, rows_of
 from .schema import SCHEMA_VERSION, SchemaMismatch, ensure_schema
-from .work import iter_results
+from .work import Feed, Parsed, Part, iter_results, unreadable
 from .write import FileResult, LoadReport, Writer, shared_journal
 
 __all__ = ["FileResult", "LoadReport", "LoadInterrupted", "count_files", "load_paths", "open_database",
@@ -130,15 +135,21 @@ def _load(db, paths, archive_name, keep_missing, on_file, workers, report) -> No
     writer = Writer(db, report, cold, on_file)
     try:
         walked = iter_files(targets, archives, skip=_database_files(db))
-        for result in iter_results(_jobs(db, walked, writer), workers):
-            writer.add(result)
-        writer.flush()
+        feeds = _load_all(writer, _jobs(db, walked, writer), workers)
         if not keep_missing:
             gone = find_gone(db, targets, archives)
             report.removed, report.moved = remove_gone(db, gone)
-        for result in iter_results(iter_orphans(db), workers):
-            writer.add(result)
-        writer.flush()
+        # Files whose posts another file held are read again when that file changed
+        # or went; loading a feed can leave others so: until none is left.
+        read_again: set[int] = set()
+        while True:
+            for feed in feeds:
+                load_feed(writer, feed, workers)
+            orphans = [job for job in iter_orphans(db) if job.source_id not in read_again]
+            if not orphans:
+                break
+            read_again.update(job.source_id for job in orphans)
+            feeds = _load_all(writer, orphans, workers)
         with db.atomic():
             mark_loaded(db, [target.archive for target in targets])
     finally:
@@ -146,6 +157,89 @@ def _load(db, paths, archive_name, keep_missing, on_file, workers, report) -> No
     ensure_finished(db)
     if writer.bulk:
         shared_journal(db)
+
+
+def _load_all(writer: Writer, jobs: Iterable[Job], workers: Optional[int]) -> list[Feed]:
+    """Read, parse and write these files; returns the feeds among them, to be read apart."""
+    feeds = []
+    for result in iter_results(jobs, workers):
+        if isinstance(result, Feed):
+            feeds.append(result)
+        else:
+            writer.add(result)
+    writer.flush()
+    return feeds
+
+
+def load_feed(writer: Writer, feed: Feed, workers: Optional[int]) -> None:
+    """Load a file that holds a whole blog (Blogger's export, a Takeout feed).
+
+    It is read as a stream and its entries set aside, then given back post by post
+    (``parse.iter_threads``): the posts go to the workers a part at a time, and the
+    rows come back to be written, all in one savepoint, so the feed is loaded
+    wholly or not at all and memory holds a few parts however large the file.
+    """
+    job = feed.job
+    report = FeedReport(format=feed.format)
+    try:
+        with open(job.file, "rb") as f:
+            source = _Hashing(f)
+            threads = iter_threads(source, report)
+            first = next(threads, None)  # the whole file is read and set aside by now
+            parsed = feed_file(job.path, None, report, [], sha256=source.hexdigest(), size=source.size,
+                               line_count=source.lines)
+            parsed.mtime_ns = feed.mtime_ns
+            head = rows_of(parsed, job.source_id, job.archive_id, issue_key="feed ")
+            if not writer.begin_feed(job, head):
+                threads.close()
+                return
+            parts = _parts(job, itertools.chain([first] if first else [], threads))
+            for result in iter_results(parts, workers):
+                writer.add(result)
+            writer.end_feed()
+    except OSError as error:
+        writer.add(Parsed(job, rows_of(unreadable(job.path, error), job.source_id, job.archive_id)))
+        writer.flush()
+
+
+# A feed's posts go to the workers in parts of about this much text (or of this many
+# posts): each about what a text dump holds.
+PART_BYTES = 32 * 1024
+PART_POSTS = 16
+
+
+def _parts(job: Job, threads: Iterable[RemoteThread]) -> Iterator[Part]:
+    part: list[RemoteThread] = []
+    size = 0
+    index = 0
+    for thread in threads:
+        part.append(thread)
+        size += len(thread.post.content) + sum(len(c.content) for c in thread.comments)
+        if size >= PART_BYTES or len(part) >= PART_POSTS:
+            yield Part(job, index, part)
+            part, size, index = [], 0, index + 1
+    if part:
+        yield Part(job, index, part)
+
+
+class _Hashing:
+    """A file being read, hashed and its lines counted as it goes."""
+
+    def __init__(self, f):
+        self.f = f
+        self.digest = hashlib.sha256()
+        self.size = 0
+        self.lines = 1
+
+    def read(self, n: int = -1) -> bytes:
+        data = self.f.read(n)
+        self.digest.update(data)
+        self.size += len(data)
+        self.lines += data.count(b"\n")
+        return data
+
+    def hexdigest(self) -> str:
+        return self.digest.hexdigest()
 
 
 def _jobs(db: sqlite_utils.Database, walked: Iterable[Walked], writer: Writer) -> Iterator[Job]:
@@ -190,23 +284,30 @@ def remove_gone(db: sqlite_utils.Database, gone: list[Gone]) -> tuple[int, int]:
 def _copy_on_disk(db: sqlite_utils.Database, source_id: int) -> Optional[tuple]:
     for copy_id, archive_id, path, mtime_ns, root in db.execute(
             """SELECT s.id, s.archive_id, s.path, s.mtime_ns, a.root FROM sources s
-               JOIN archives a ON a.id = s.archive_id WHERE s.copy_of = ? ORDER BY s.id""", [source_id]).fetchall():
+               JOIN archives a ON a.id = s.archive_id WHERE s.held_by = ? AND s.layout = ? ORDER BY s.id""",
+            [source_id, COPY]).fetchall():
         if os.path.isfile(os.path.join(root, path)):
             return copy_id, archive_id, path, mtime_ns
     return None
 
 
 def iter_orphans(db: sqlite_utils.Database) -> Iterator[Job]:
-    """Copies to read as files of their own: their original changed or is gone."""
+    """Files whose posts another file held, to read again: that file changed or went.
+
+    A copy is read again when its original no longer has its bytes; an older
+    export, or a page of a post an export held, when the file holding it is gone
+    or itself held by another.
+    """
     rows = db.execute(
         """SELECT s.id, s.archive_id, s.path, a.root FROM sources s
            JOIN archives a ON a.id = s.archive_id
-           LEFT JOIN sources o ON o.id = s.copy_of
-           WHERE s.layout = ? AND (o.id IS NULL OR o.sha256 != s.sha256 OR o.layout = ?)""", [COPY, COPY]).fetchall()
+           LEFT JOIN sources o ON o.id = s.held_by
+           WHERE s.layout IN (?, ?) AND (o.id IS NULL OR o.held_by IS NOT NULL
+                 OR (s.layout = ? AND o.sha256 != s.sha256))""", [COPY, SUPERSEDED, COPY]).fetchall()
     for source_id, archive_id, path, root in rows:
         file = os.path.join(root, path)
         if os.path.isfile(file):
-            yield Job(file, path, archive_id, source_id, display_path(file))
+            yield Job(file, path, archive_id, source_id, display_path(file), recorded=True)
 
 
 def count_files(paths: Iterable[str | os.PathLike], db_path: Optional[str | os.PathLike] = None) -> int:

@@ -39,6 +39,7 @@ class Job:
     source_id: int  # the file's id (rows.file_id): its rows are numbered from it
     shown: str
     known_sha256: Optional[str] = None  # of the copy already loaded, if any
+    recorded: bool = False  # whether the database has rows of it, to be replaced
 
 
 @dataclass(frozen=True)
@@ -159,7 +160,7 @@ def iter_decisions(db: sqlite_utils.Database, walked: Iterable[Walked],
             if unchanged:
                 yield Unchanged(item)
             else:
-                yield Job(item.file, item.path, item.archive.id, source_id, item.shown, sha256)
+                yield Job(item.file, item.path, item.archive.id, source_id, item.shown, sha256, recorded=True)
 
 
 def _recorded(db: sqlite_utils.Database, chunk: list[Walked]) -> dict[tuple[int, str], tuple]:

@@ -42,9 +42,14 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     db.executescript(schema_path().read_text())
 
 
+# Indexes a load looks things up by as it goes (besides those on sources): a post
+# from Blogger's files, by Blogger's id.
+KEPT_INDEXES = frozenset({"posts_remote_id"})
+
+
 def drop_secondary_indexes(db: sqlite_utils.Database) -> list[str]:
     """Drop the schema's own indexes (not those of keys and constraints), bar those
-    on ``sources``, which a load looks files up by as it goes.
+    a load looks things up by as it goes (``KEPT_INDEXES``).
 
     A first load into an empty database inserts faster without them; ``ensure_schema``
     makes them again, in bulk, when the load is finished (or when the database is next
@@ -52,7 +57,7 @@ def drop_secondary_indexes(db: sqlite_utils.Database) -> list[str]:
     """
     names = [row[0] for row in db.execute(
         """SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL
-           AND tbl_name NOT LIKE '%_fts%' AND tbl_name != 'sources'""")]
+           AND tbl_name NOT LIKE '%_fts%' AND tbl_name != 'sources'""") if row[0] not in KEPT_INDEXES]
     for name in names:
         db.execute(f'DROP INDEX "{name}"')
     return names

@@ -18,11 +18,12 @@ import threading
 import time
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterable, Iterator, Optional, Union
 
 from ..model import Issue, ParsedFile
-from ..parse import NOT_READ, parse_bytes
+from ..parse import FEED, NOT_READ, parse_bytes, understand_remote
+from ..read import sniff
 from .plan import Job
 from .rows import FileRows, rows_of
 
@@ -52,17 +53,62 @@ class Parsed:
     rows: FileRows
 
 
-Result = Union[Parsed, Touched]
+@dataclass(frozen=True)
+class Feed:
+    """A file that holds a whole blog (Blogger's export, a Takeout feed): read apart,
+    post by post (``load``), not here."""
+
+    job: Job
+    format: str
+    mtime_ns: int
 
 
-def read_and_parse(job: Job) -> Result:
-    """Read one file and turn it into rows, unless its content is the one already loaded."""
+@dataclass(frozen=True)
+class Part:
+    """Some posts of a feed, to turn into rows: its ``index``-th part."""
+
+    job: Job
+    index: int
+    threads: list  # read.blogger.RemoteThread
+
+
+@dataclass
+class PartRows:
+    """A part of a feed turned into rows."""
+
+    job: Job
+    index: int
+    rows: FileRows
+
+
+Result = Union[Parsed, Touched, Feed, PartRows]
+# Read in pieces: a feed may be far larger than memory should hold.
+_READ_PIECE = 1 << 20
+
+
+def read_and_parse(job: Job | Part) -> Result:
+    """Read one file and turn it into rows, unless its content is the one already
+    loaded or it holds a whole blog (then it is handed back to be read apart)."""
+    if isinstance(job, Part):
+        return part_rows(job)
     try:
         with open(job.file, "rb") as f:
-            data = f.read()
+            head = f.read(sniff.SNIFF_BYTES)
+            kind = sniff.sniff(head)
+            if sniff.is_feed(kind):
+                digest = hashlib.sha256(head)
+                for piece in iter(lambda: f.read(_READ_PIECE), b""):
+                    digest.update(piece)
+                data = None
+            else:
+                data = head + f.read()
             mtime_ns = os.fstat(f.fileno()).st_mtime_ns
     except OSError as error:
         return Parsed(job, rows_of(unreadable(job.path, error), job.source_id, job.archive_id))
+    if data is None:
+        if job.known_sha256 and digest.hexdigest() == job.known_sha256:
+            return Touched(job, mtime_ns)
+        return Feed(job, kind, mtime_ns)
     if job.known_sha256 and hashlib.sha256(data).hexdigest() == job.known_sha256:
         return Touched(job, mtime_ns)
     parsed = parse_bytes(job.path, data)
@@ -70,16 +116,28 @@ def read_and_parse(job: Job) -> Result:
     return Parsed(job, rows_of(parsed, job.source_id, job.archive_id))
 
 
+def part_rows(part: Part) -> PartRows:
+    """The rows of some posts of a feed; issues about them numbered within the part."""
+    threads, issues = [], []
+    for remote in part.threads:
+        thread, thread_issues = understand_remote(remote)
+        threads.append(thread)
+        issues.extend(thread_issues)
+    parsed = ParsedFile(part.job.path, "", 0, "", "", FEED, None, None, 0, threads, issues)
+    rows = rows_of(parsed, part.job.source_id, part.job.archive_id, issue_key=f"part {part.index}")
+    return PartRows(part.job, part.index, replace(rows, source=None, replaces=False))
+
+
 def unreadable(path: str, error: OSError) -> ParsedFile:
     """A file that could not be read at all, as a result to record."""
     return ParsedFile(
-        path=path, sha256="", bytes=0, encoding="unknown", layout=NOT_READ, placement=None, layout_note=None,
-        text="", line_count=0, post=None, comments=[],
+        path=path, sha256="", bytes=0, encoding="unknown", format="unknown", layout=NOT_READ, placement=None,
+        layout_note=None, line_count=0, threads=[],
         issues=[Issue(1, "unreadable", f"cannot read file: {error.strerror or error}", "error")],
     )
 
 
-def _read_and_parse_chunk(jobs: list[Job]) -> list[Result]:
+def _read_and_parse_chunk(jobs: list[Job | Part]) -> list[Result]:
     return [read_and_parse(job) for job in jobs]
 
 
@@ -122,7 +180,7 @@ def _stop(pool: ProcessPoolExecutor) -> None:
         process.join()
 
 
-def iter_results(jobs: Iterable[Job], workers: Optional[int] = None) -> Iterator[Result]:
+def iter_results(jobs: Iterable[Job | Part], workers: Optional[int] = None) -> Iterator[Result]:
     """Each job's result, in order; parsed in ``workers`` processes (default: every core).
 
     Jobs are taken from ``jobs`` as they are needed: no more than ``AHEAD`` chunks

@@ -14,17 +14,21 @@ import operator
 import os
 import sqlite3
 import time
-from dataclasses import dataclass, field
+from collections import Counter
+from dataclasses import dataclass, field, replace
 from typing import Callable, Optional
 
 import sqlite_utils
 
 from ..model import Issue
+from ..read.sniff import EXPORT, PAGE, TAKEOUT
 from .finish import SEARCHED, mark_unfinished
 from .plan import Job, display_path
-from .rows import COLUMNS, INSERTS, TABLES, FileRows, copy_rows, insert_into
+from .rows import COLUMNS, COPY, INSERTS, SUPERSEDED, TABLES, FileRows, ThreadRows, held_rows, insert_into, next_block
 from .schema import drop_secondary_indexes
-from .work import Parsed, Result, Touched
+from .work import Result, Touched
+
+FEEDS = (EXPORT, TAKEOUT)
 
 _first = operator.itemgetter(0)
 
@@ -45,25 +49,26 @@ class FileResult:
     """What happened to one file in a load."""
 
     path: str  # as shown to the user
-    status: str  # loaded, unchanged, copy, failed
+    status: str  # loaded, unchanged, held (another file holds its posts), failed
     issues: list[Issue] = field(default_factory=list)
-    note: Optional[str] = None  # for a copy: which file it copies
+    note: Optional[str] = None  # for a held file: which file holds its posts, and why
 
 
 @dataclass
 class LoadReport:
     loaded: int = 0
     unchanged: int = 0
-    copies: int = 0
+    held: int = 0  # files whose posts other files hold: copies, older exports
     moved: int = 0
     removed: int = 0
     failed: list[FileResult] = field(default_factory=list)
     warnings: int = 0
+    skipped: Counter = field(default_factory=Counter)  # entries of feeds that are not posts: drafts, ...
 
     @property
     def saved(self) -> int:
         """Files whose state is in the database: read, skipped as unchanged, or recorded."""
-        return self.loaded + self.unchanged + self.copies + len(self.failed)
+        return self.loaded + self.unchanged + self.held + len(self.failed)
 
 
 class Writer:
@@ -72,6 +77,12 @@ class Writer:
     ``cold`` is for a first load into an empty database: rows go in without the
     schema's indexes and the search index (built at the end) and without checking
     foreign keys row by row, with a rollback journal (see ``bulk_journal``).
+
+    Before a file is written, the writer settles which file holds which posts: a
+    byte-for-byte copy of a file already loaded holds none (its original does); of
+    two exports of one blog, the newer holds the blog; a post that an export holds
+    is not taken from a saved page of it, and of two pages of one post the first
+    loaded keeps it. A post from Blogger's files keeps the id it has.
     """
 
     def __init__(self, db: sqlite_utils.Database, report: LoadReport, cold: bool,
@@ -87,24 +98,27 @@ class Writer:
         self.uncommitted = 0
         self.last_commit = time.monotonic()
         self.bulk = False  # indexes dropped and keys off, for a first load
-        self.reserved: set[int] = set()  # ids given to files not written yet
+        self.reserved: set[int] = set()  # ids given to files and posts not written yet
+        self.feed: Optional[_FeedState] = None  # a feed being written, part by part
 
-    def reserve(self, source_id: int) -> int:
-        """Note that ``source_id`` is given to a file on its way; returns it."""
-        self.reserved.add(source_id)
-        return source_id
+    def reserve(self, row_id: int) -> int:
+        """Note that ``row_id`` is given to a file or post on its way; returns it."""
+        self.reserved.add(row_id)
+        return row_id
 
-    def taken(self, source_id: int) -> bool:
-        """Whether a file has the id ``source_id``, written or on its way."""
-        return source_id in self.reserved or \
-            self.db.conn.execute("SELECT 1 FROM sources WHERE id = ?", [source_id]).fetchone() is not None
+    def taken(self, row_id: int) -> bool:
+        """Whether a file, or a post, has the id ``row_id``, written or on its way."""
+        return row_id in self.reserved or _exists(self.db, "sources", row_id) or _exists(self.db, "posts", row_id)
 
     def add(self, result: Result) -> None:
         if isinstance(result, Touched):
             self.touched.append(result)
         else:
-            self.batch.append((result.job, result.rows))
-            self.batch_bytes += result.rows.size
+            rows = result.rows
+            if rows.replaces and not result.job.recorded:
+                rows = replace(rows, replaces=False)  # nothing of it to replace
+            self.batch.append((result.job, rows))
+            self.batch_bytes += rows.size
         if len(self.batch) + len(self.touched) >= BATCH_FILES or self.batch_bytes >= BATCH_BYTES:
             self.flush()
 
@@ -116,21 +130,14 @@ class Writer:
         """Write the files held, and commit if the policy says so."""
         if not (self.batch or self.touched):
             return
-        if self.batch and self.cold and not self.bulk:
-            # Into an empty database, rows go in faster without the schema's indexes
-            # (finishing makes them again, in bulk) and without checking foreign keys
-            # row by row: nothing is there to refer to or cascade to, the rows are
-            # consistent by construction, and `pipeline check` verifies them.
-            drop_secondary_indexes(self.db)
-            self.db.execute("PRAGMA foreign_keys = OFF")
-            self.bulk = True
-            bulk_journal(self.db)
-        if not self.db.conn.in_transaction:
-            self.db.conn.execute("BEGIN")
-        batch = self._with_copies(self.batch)
-        if batch:
-            save_batch(self.db, [rows for _, rows in batch], replace=not self.cold)
-            self.reserved.difference_update(rows.source_id for _, rows in batch)
+        self._begin()
+        pending = _Pending()
+        settled = [(job, self._settle(job, rows, pending)) for job, rows in self.batch]
+        if settled:
+            save_batch(self.db, [rows for _, rows in settled], replace=not self.cold)
+            for _, rows in settled:  # written: the database says they are taken now
+                self.reserved.discard(rows.source_id)
+                self.reserved.difference_update(thread.post_id for thread in rows.threads)
         if self.touched:
             # Remember the new modification times, so the next load need not read them.
             self.db.conn.executemany("UPDATE sources SET mtime_ns = ? WHERE id = ?",
@@ -139,12 +146,43 @@ class Writer:
         for touched in self.touched:
             self.report.unchanged += 1
             self._tell(FileResult(touched.job.shown, "unchanged"))
-        for job, rows in batch:
-            self._report(job, rows)
+        for job, rows in settled:
+            if self.feed is None:
+                self._report(job, rows)
+            else:
+                self.feed.issues.extend(rows.issues)
         self.batch, self.batch_bytes, self.touched = [], 0, []
-        if (self.uncommitted >= max(FIRST_COMMIT_BYTES, self.committed)
-                or time.monotonic() - self.last_commit >= COMMIT_SECONDS):
+        if self.feed is None and (self.uncommitted >= max(FIRST_COMMIT_BYTES, self.committed)
+                                  or time.monotonic() - self.last_commit >= COMMIT_SECONDS):
             self.commit()
+
+    def begin_feed(self, job: Job, head: FileRows) -> bool:
+        """Start writing a feed: its source row and what was said of it as a whole.
+
+        Returns False when another file holds its posts (a copy, an older export of
+        the blog): the feed is then recorded as such, and done. Otherwise its parts
+        follow (``add``), all within one savepoint, so that the feed is in the
+        database wholly or not at all, and ``end_feed`` closes it.
+        """
+        self.flush()
+        self._begin()
+        self.db.conn.execute("SAVEPOINT feed")
+        settled = self._settle(job, head if job.recorded else replace(head, replaces=False), _Pending())
+        self.feed = _FeedState(job, settled, list(settled.issues))
+        save_batch(self.db, [settled], replace=not self.cold)
+        if settled.held_note:
+            self.end_feed()
+            return False
+        return True
+
+    def end_feed(self) -> None:
+        """The feed's parts are all written: release it, and report it."""
+        self.flush()
+        state, self.feed = self.feed, None
+        self.db.conn.execute("RELEASE feed")
+        self._report(state.job, replace(state.head, issues=state.issues,
+                                        failed=any(i.severity == "error" for i in state.issues)))
+        self.commit()
 
     def commit(self) -> None:
         if self.db.conn.in_transaction:
@@ -156,9 +194,13 @@ class Writer:
         """Commit what was written, however the load ends, and turn foreign keys back on.
 
         What is uncommitted is whole files (a batch cut short is rolled back to its
-        start by ``save_batch``), so it is kept.
+        start by ``save_batch``; a feed cut short, to before it), so it is kept.
         """
         try:
+            if self.feed is not None:
+                self.feed = None
+                self.db.conn.execute("ROLLBACK TO feed")
+                self.db.conn.execute("RELEASE feed")
             if self.db.conn.in_transaction:
                 self.db.conn.execute("COMMIT")
         finally:
@@ -167,37 +209,121 @@ class Writer:
             if self.bulk:
                 self.db.execute("PRAGMA foreign_keys = ON")
 
-    def _with_copies(self, batch: list[tuple[Job, FileRows]]) -> list[tuple[Job, FileRows]]:
-        """The batch, each file byte for byte like one already loaded (or earlier in
-        the batch) turned into a record of the copy: one post, not two."""
-        out = []
-        seen: dict[str, tuple[int, str]] = {}
-        for job, rows in batch:
-            original = None
-            if not rows.failed:
-                original = seen.get(rows.sha256) or self._loaded_with(rows.sha256, rows.source_id)
-            if original is None:
-                if not rows.failed:
-                    seen.setdefault(rows.sha256, (rows.source_id, job.shown))
-                out.append((job, rows))
-            else:
-                out.append((job, copy_rows(rows, *original)))
-        return out
+    def _begin(self) -> None:
+        if self.cold and not self.bulk:
+            # Into an empty database, rows go in faster without the schema's indexes
+            # (finishing makes them again, in bulk) and without checking foreign keys
+            # row by row: nothing is there to refer to or cascade to, the rows are
+            # consistent by construction, and `pipeline check` verifies them.
+            drop_secondary_indexes(self.db)
+            self.db.execute("PRAGMA foreign_keys = OFF")
+            self.bulk = True
+            bulk_journal(self.db)
+        if not self.db.conn.in_transaction:
+            self.db.conn.execute("BEGIN")
+
+    # -- which file holds which posts ------------------------------------------------------
+
+    def _settle(self, job: Job, rows: FileRows, pending: "_Pending") -> FileRows:
+        """The file's rows once it is settled which file holds which posts, and where
+        each post's rows go. ``pending`` is what files of the same batch, not written
+        yet, hold."""
+        if rows.source is not None and not rows.failed:
+            original = pending.files.get(rows.sha256) or self._loaded_with(rows.sha256, rows.source_id)
+            if original is not None:
+                return held_rows(rows, original[0], COPY, f"a copy of {original[1]}: not loaded twice")
+            pending.files.setdefault(rows.sha256, (rows.source_id, job.shown))
+        if rows.source is not None and not rows.failed and rows.format in FEEDS and rows.blog_id:
+            newer = self._newer_export(job, rows)
+            if newer is not None:
+                return held_rows(rows, newer[0], SUPERSEDED,
+                                 f"an older export of the blog than {newer[1]}, which holds its posts")
+        threads = []
+        for thread in rows.threads:
+            if thread.remote_id is None:
+                threads.append(thread)
+                continue
+            holder = pending.posts.get(thread.remote_id) or self._holder(job, rows, thread.remote_id)
+            if holder is not None:
+                if rows.format == PAGE:
+                    return held_rows(rows, holder[0], SUPERSEDED,
+                                     f"a page of post {thread.remote_id}, which {holder[1]} holds")
+                continue  # a feed does not take a post that another feed holds
+            threads.append(self._placed(thread))
+        for thread in threads:
+            if thread.remote_id is not None:
+                pending.posts[thread.remote_id] = (rows.source_id, job.shown)
+        return replace(rows, threads=threads)
+
+    def _newer_export(self, job: Job, rows: FileRows) -> Optional[tuple[int, str]]:
+        """The newest other export of the same blog, if newer than ``rows``. Older ones
+        give their posts up to ``rows``, which holds them from now on."""
+        others = self.db.conn.execute(
+            f"""SELECT s.id, s.feed_updated, a.root, s.path FROM sources s JOIN archives a ON a.id = s.archive_id
+                WHERE s.blog_id = ? AND s.format IN ({_marks(len(FEEDS))}) AND s.id != ? AND s.held_by IS NULL
+                AND s.layout = 'feed'""", [rows.blog_id, *FEEDS, rows.source_id]).fetchall()
+        newest = max(others, key=lambda row: row[1] or "", default=None)
+        if newest is not None and (newest[1] or "") >= (rows.feed_updated or ""):
+            return newest[0], display_path(os.path.join(newest[2], newest[3]))
+        for source_id, _, _, _ in others:
+            self._give_up(source_id, rows.source_id, SUPERSEDED,
+                          f"an older export of the blog than {job.shown}, which holds its posts")
+        return None
+
+    def _holder(self, job: Job, rows: FileRows, remote_id: str) -> Optional[tuple[int, str]]:
+        """The other file that holds the post ``remote_id`` and keeps it, if any.
+
+        A feed keeps its posts from a page, and a page its post from a later page; a
+        feed takes a post from a page, which is then held by the feed.
+        """
+        row = self.db.conn.execute(
+            """SELECT s.id, s.format, a.root, s.path FROM posts p JOIN sources s ON s.id = p.source_id
+               JOIN archives a ON a.id = s.archive_id WHERE p.remote_id = ? AND s.id != ?""",
+            [remote_id, rows.source_id]).fetchone()
+        if row is None:
+            return None
+        source_id, fmt, root, path = row
+        if fmt == PAGE and rows.format in FEEDS:
+            self._give_up(source_id, rows.source_id, SUPERSEDED, f"a page of a post that {job.shown} holds")
+            return None
+        return source_id, display_path(os.path.join(root, path))
+
+    def _give_up(self, source_id: int, holder_id: int, layout: str, note: str) -> None:
+        """Take a file's posts out of the database, now that another file holds them,
+        with those of the files it held in its place (copies of it are read again)."""
+        delete_posts(self.db, [source_id])
+        self.db.conn.execute("UPDATE sources SET held_by = ?, layout = ?, placement = NULL, layout_note = ? "
+                             "WHERE id = ? OR (held_by = ? AND layout = ?)",
+                             [holder_id, layout, note, source_id, source_id, SUPERSEDED])
+
+    def _placed(self, thread: ThreadRows) -> ThreadRows:
+        """A post of Blogger's files in the block it had, else in the block its id
+        gives, or the next free one."""
+        row = self.db.conn.execute("SELECT id FROM posts WHERE remote_id = ?", [thread.remote_id]).fetchone()
+        if row is not None:
+            return thread if row[0] == thread.post_id else thread.moved(row[0])
+        block = thread.post_id
+        while self.taken(block):
+            block = next_block(block)
+        self.reserve(block)
+        return thread if block == thread.post_id else thread.moved(block)
 
     def _loaded_with(self, sha256: str, source_id: int) -> Optional[tuple[int, str]]:
         """The id and shown path of a file already loaded with these bytes, if any."""
         row = self.db.conn.execute(
             """SELECT s.id, a.root, s.path FROM sources s JOIN archives a ON a.id = s.archive_id
-               WHERE s.sha256 = ? AND s.layout != 'copy' AND s.id != ? LIMIT 1""", [sha256, source_id]).fetchone()
+               WHERE s.sha256 = ? AND s.held_by IS NULL AND s.layout NOT IN ('copy', 'superseded')
+               AND s.id != ? LIMIT 1""", [sha256, source_id]).fetchone()
         return (row[0], display_path(os.path.join(row[1], row[2]))) if row else None
 
     def _report(self, job: Job, rows: FileRows) -> None:
-        if rows.copy_note:
-            self.report.copies += 1
-            self._tell(FileResult(job.shown, "copy", note=rows.copy_note))
-            return
-        result = FileResult(job.shown, "failed" if rows.failed else "loaded", rows.issues)
-        if rows.failed:
+        for what, count in rows.skipped.items():
+            self.report.skipped[what] += count
+        result = FileResult(job.shown, "held" if rows.held_note else "failed" if rows.failed else "loaded",
+                            rows.issues, rows.held_note)
+        if rows.held_note:
+            self.report.held += 1
+        elif rows.failed:
             self.report.failed.append(result)
         else:
             self.report.loaded += 1
@@ -209,37 +335,72 @@ class Writer:
             self.on_file(result)
 
 
+@dataclass
+class _Pending:
+    """What the files of a batch being settled hold, before any is written: files by
+    their bytes, posts by Blogger's id (a feed is written on its own, so these are
+    dumps' and pages')."""
+
+    files: dict[str, tuple[int, str]] = field(default_factory=dict)
+    posts: dict[str, tuple[int, str]] = field(default_factory=dict)
+
+
+@dataclass
+class _FeedState:
+    job: Job
+    head: FileRows
+    issues: list[Issue]
+
+
+def _exists(db: sqlite_utils.Database, table: str, row_id: int) -> bool:
+    return db.conn.execute(f"SELECT 1 FROM {table} WHERE id = ?", [row_id]).fetchone() is not None
+
+
+def delete_posts(db: sqlite_utils.Database, source_ids: list[int]) -> None:
+    """Delete the posts of these files and all that hangs from them, table by table.
+
+    Explicitly rather than by cascade, so that it works with foreign keys off (a
+    first load) and each statement deletes comments in ascending ids, the order the
+    search index keeps: replies, then the rest.
+    """
+    marks = _marks(len(source_ids))
+    posts = f"SELECT id FROM posts WHERE source_id IN ({marks})"
+    for sql in (f"DELETE FROM date_mentions WHERE post_id IN ({posts})",
+                f"DELETE FROM post_labels WHERE post_id IN ({posts})",
+                f"DELETE FROM comments WHERE parent_id IS NOT NULL AND post_id IN ({posts})",
+                f"DELETE FROM comments WHERE post_id IN ({posts})",
+                f"DELETE FROM posts WHERE source_id IN ({marks})"):
+        db.conn.execute(sql, source_ids)
+
+
 def save_batch(db: sqlite_utils.Database, batch: list[FileRows], replace: bool = True) -> None:
     """Write whole files, all of them or none, replacing any rows they had.
 
-    ``replace=False`` is for a first load, of files the database never had: it skips
-    looking for old rows, and there is no search index yet (it is built after the
-    load). Rows go in through one prepared INSERT per table (``executemany``): at
+    The old rows of files that have some (``FileRows.replaces``) go first, a table at
+    a time. Rows go in through one prepared INSERT per table (``executemany``): at
     hundreds of thousands of rows, building each statement anew costs more than
     the writing.
 
-    Otherwise the search index is kept in step by its triggers, and FTS5 writes
-    what it holds to disk, as a new segment to be merged later, at the end of each
-    statement: row by row, each comment would make a segment of its own.
-    So the old rows are deleted in one statement, and the rows of searched tables
-    go into a temporary table first and from there into theirs in one statement.
+    ``replace=False`` is for a first load: there is no search index yet (it is built
+    after the load). Otherwise the search index is kept in step by its triggers,
+    and FTS5 writes what it holds to disk, as a new segment to be merged later, at
+    the end of each statement: row by row, each comment would make a segment of its
+    own. So the rows of searched tables go into a temporary table first and from
+    there into theirs in one statement.
     """
     with db.atomic():
         mark_unfinished(db)
-        if replace:
-            ids = sorted(f.source_id for f in batch)
-            marks = _marks(len(ids))
-            # Replies, then the files with all that hangs from them: so each statement
-            # deletes comments in ascending ids, the order the search index keeps
-            # (a reply deleted along with its parent would come out of order).
-            db.conn.execute(f"DELETE FROM comments WHERE parent_id IS NOT NULL AND post_id IN ({marks})", ids)
-            db.conn.execute(f"DELETE FROM sources WHERE id IN ({marks})", ids)
+        ids = sorted(f.source_id for f in batch if f.replaces)
+        if ids:
+            delete_posts(db, ids)
+            db.conn.execute(f"DELETE FROM parse_issues WHERE source_id IN ({_marks(len(ids))})", ids)
+            db.conn.execute(f"DELETE FROM sources WHERE id IN ({_marks(len(ids))})", ids)
         for table in TABLES:
             # In ascending ids, so that each table's pages are written in order and
             # the search index is given rows in the order it keeps. A reply may come
             # before the comment it answers: foreign keys are checked at the end of
             # each statement (and a first load does not check them).
-            rows = sorted((row for f in batch for row in f.rows[table]), key=_first)
+            rows = sorted((row for f in batch for row in f.table_rows(table)), key=_first)
             if not rows:
                 continue
             if replace and table in SEARCHED:
