@@ -10,6 +10,7 @@ import lxml.html
 import pytest
 from lxml import etree
 
+from pipeline.read.html import element_text, html_to_text
 from pipeline.tools import render as r
 from pipeline.tools.synth import SynthComment, SynthPost, expected_comments
 
@@ -89,7 +90,7 @@ def read_export(data, recover=False):
                 "remote_id": number, "title": entry.findtext(atom + "title") or None, "url": alternate, "kind": kind,
                 "published": published[:10], "published_at": r.rfc3339(instant(published)), "author": who,
                 "labels": [c.get("term") for c in entry.iter(atom + "category") if c.get("scheme") == r.LABEL_SCHEME],
-                "body": r.html_to_text(html)}
+                "body": html_to_text(html)}
         elif kind == "comment":
             links = {l.get("rel"): l.get("href") for l in entry.iter(atom + "link")}
             reply_to = next(e for e in entry.iter(etree.Element) if local(e) == "in-reply-to")
@@ -98,7 +99,7 @@ def read_export(data, recover=False):
             comments.append({
                 "remote_id": number, "post": re.search(r"\.post-(\d+)$", reply_to.get("ref")).group(1),
                 "parent_id": links["related"].rsplit("/", 1)[1] if "related" in links else None,
-                "at": instant(published), "text": "" if removed else r.html_to_text(html), "author": who,
+                "at": instant(published), "text": "" if removed else html_to_text(html), "author": who,
                 "published_at": r.rfc3339(instant(published)), "deleted": removed,
                 "alternate": links["alternate"], "display": props["blogger.displayTime"]})
     return [{"post": post, "comments": threads([c for c in comments if c["post"] == number]), "complete": True}
@@ -127,14 +128,14 @@ def read_takeout(data):
                 "url": entry.findtext(b + "filename"), "kind": kind.lower(), "published": at[:10],
                 "published_at": at, "author": who,
                 "labels": [c.get("term") for c in entry.iter(atom + "category")],
-                "body": r.html_to_text(entry.findtext(atom + "content") or "")}
+                "body": html_to_text(entry.findtext(atom + "content") or "")}
         else:
             removed = entry.findtext(b + "status") == "DELETED"
             comments[number(entry.findtext(atom + "id"))] = {
                 "remote_id": number(entry.findtext(atom + "id")), "parent_ref": number(entry.findtext(b + "parent")),
                 "parent_id": number(entry.findtext(b + "inReplyTo")) if entry.findtext(b + "inReplyTo") else None,
                 "at": instant(published), "published_at": at, "author": who, "deleted": removed,
-                "text": "" if removed else r.html_to_text(entry.findtext(atom + "content") or "")}
+                "text": "" if removed else html_to_text(entry.findtext(atom + "content") or "")}
     for comment in comments.values():  # a reply's parent may name the parent comment, not the post
         ref = comment["parent_ref"]
         comment["post"] = comments[ref]["parent_ref"] if ref in comments else ref
@@ -163,7 +164,7 @@ def read_page_post(doc, language):
         "published_at": published_at,
         "author": person(author.text_content().strip(), unwayback(author.get("href"))),
         "labels": [a.text for a in doc.xpath("//span[@class='post-labels']/a[@rel='tag']")],
-        "body": r.element_text(body)}
+        "body": element_text(body)}
 
 
 def parse_header(text, language):
@@ -198,7 +199,7 @@ def read_threaded(data, language):
         content = li.xpath("div[@class='comment-block']/p[@class='comment-content']")[0]
         removed = bool(content.xpath(".//span[@class='deleted-comment']"))
         at = from_epoch(ms)
-        flat.append({"remote_id": cid, "parent_id": parent_id, "at": at, "text": "" if removed else r.element_text(content),
+        flat.append({"remote_id": cid, "parent_id": parent_id, "at": at, "text": "" if removed else element_text(content),
                      "author": who, "published_at": r.rfc3339(at), "deleted": removed, "display": when.text})
         return li
 
@@ -231,7 +232,7 @@ def read_classic(data, language):
         assert linked == cid
         removed = bool(body.xpath(".//span[@class='deleted-comment']"))
         at = from_epoch(ms)
-        flat.append({"remote_id": cid, "parent_id": None, "at": at, "text": "" if removed else r.element_text(body),
+        flat.append({"remote_id": cid, "parent_id": None, "at": at, "text": "" if removed else element_text(body),
                      "author": who, "published_at": r.rfc3339(at), "deleted": removed})
     assert [c["at"] for c in flat] == sorted(c["at"] for c in flat), "classic comments are in time order"
     return {"post": read_page_post(doc, language), "comments": threads(flat), "complete": True}, doc
@@ -254,16 +255,16 @@ def read_classic(data, language):
     ("", ""),
 ])
 def test_html_to_text_follows_the_rule(html, text):
-    assert r.html_to_text(html) == text
+    assert html_to_text(html) == text
 
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_every_comment_and_body_reads_back_as_its_text(seed):
     blog, posts = drawn(seed)
     for post in posts:
-        assert r.html_to_text(r.body_html(post)) == r.plain(post.body)
+        assert html_to_text(r.body_html(post)) == r.plain(post.body)
         for comment, _ in post.iter_comments():
-            assert r.html_to_text(r.comment_html(comment.paragraphs)) == r.plain(comment.paragraphs)
+            assert html_to_text(r.comment_html(comment.paragraphs)) == r.plain(comment.paragraphs)
 
 
 # -- the truth drawn -------------------------------------------------------------------------

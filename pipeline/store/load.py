@@ -193,7 +193,7 @@ def load_feed(writer: Writer, feed: Feed, workers: Optional[int]) -> None:
             if not writer.begin_feed(job, head):
                 threads.close()
                 return
-            parts = _parts(job, itertools.chain([first] if first else [], threads))
+            parts = _parts(job, feed.format, itertools.chain([first] if first else [], threads))
             for result in iter_results(parts, workers):
                 writer.add(result)
             writer.end_feed()
@@ -208,7 +208,7 @@ PART_BYTES = 32 * 1024
 PART_POSTS = 16
 
 
-def _parts(job: Job, threads: Iterable[RemoteThread]) -> Iterator[Part]:
+def _parts(job: Job, fmt: str, threads: Iterable[RemoteThread]) -> Iterator[Part]:
     part: list[RemoteThread] = []
     size = 0
     index = 0
@@ -216,10 +216,10 @@ def _parts(job: Job, threads: Iterable[RemoteThread]) -> Iterator[Part]:
         part.append(thread)
         size += len(thread.post.content) + sum(len(c.content) for c in thread.comments)
         if size >= PART_BYTES or len(part) >= PART_POSTS:
-            yield Part(job, index, part)
+            yield Part(job, fmt, index, part)
             part, size, index = [], 0, index + 1
     if part:
-        yield Part(job, index, part)
+        yield Part(job, fmt, index, part)
 
 
 class _Hashing:

@@ -68,6 +68,7 @@ class Part:
     """Some posts of a feed, to turn into rows: its ``index``-th part."""
 
     job: Job
+    format: str  # the feed's
     index: int
     threads: list  # read.blogger.RemoteThread
 
@@ -123,7 +124,7 @@ def part_rows(part: Part) -> PartRows:
         thread, thread_issues = understand_remote(remote)
         threads.append(thread)
         issues.extend(thread_issues)
-    parsed = ParsedFile(part.job.path, "", 0, "", "", FEED, None, None, 0, threads, issues)
+    parsed = ParsedFile(part.job.path, "", 0, "", part.format, FEED, None, None, 0, threads, issues)
     rows = rows_of(parsed, part.job.source_id, part.job.archive_id, issue_key=f"part {part.index}")
     return PartRows(part.job, part.index, replace(rows, source=None, replaces=False))
 

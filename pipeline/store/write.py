@@ -100,6 +100,11 @@ class Writer:
         self.bulk = False  # indexes dropped and keys off, for a first load
         self.reserved: set[int] = set()  # ids given to files and posts not written yet
         self.feed: Optional[_FeedState] = None  # a feed being written, part by part
+        # Pages loaded by this load: one may yet give its post up to a feed loaded
+        # after it, and be counted as held instead.
+        self.pages: set[int] = set()
+        # Files that gave their posts up to one being written: marked as held once it is.
+        self.given_up: list[tuple] = []
 
     def reserve(self, row_id: int) -> int:
         """Note that ``row_id`` is given to a file or post on its way; returns it."""
@@ -135,6 +140,7 @@ class Writer:
         settled = [(job, self._settle(job, rows, pending)) for job, rows in self.batch]
         if settled:
             save_batch(self.db, [rows for _, rows in settled], replace=not self.cold)
+            self._mark_given_up()
             for _, rows in settled:  # written: the database says they are taken now
                 self.reserved.discard(rows.source_id)
                 self.reserved.difference_update(thread.post_id for thread in rows.threads)
@@ -170,6 +176,7 @@ class Writer:
         settled = self._settle(job, head if job.recorded else replace(head, replaces=False), _Pending())
         self.feed = _FeedState(job, settled, list(settled.issues))
         save_batch(self.db, [settled], replace=not self.cold)
+        self._mark_given_up()
         if settled.held_note:
             self.end_feed()
             return False
@@ -291,10 +298,22 @@ class Writer:
     def _give_up(self, source_id: int, holder_id: int, layout: str, note: str) -> None:
         """Take a file's posts out of the database, now that another file holds them,
         with those of the files it held in its place (copies of it are read again)."""
+        if source_id in self.pages:  # loaded by this load: counted as held instead
+            self.pages.discard(source_id)
+            self.report.loaded -= 1
+            self.report.held += 1
+        [(root, path)] = self.db.conn.execute("SELECT a.root, s.path FROM sources s JOIN archives a "
+                                              "ON a.id = s.archive_id WHERE s.id = ?", [source_id]).fetchall()
+        self._tell(FileResult(display_path(os.path.join(root, path)), "held", note=note))
         delete_posts(self.db, [source_id])
-        self.db.conn.execute("UPDATE sources SET held_by = ?, layout = ?, placement = NULL, layout_note = ? "
-                             "WHERE id = ? OR (held_by = ? AND layout = ?)",
-                             [holder_id, layout, note, source_id, source_id, SUPERSEDED])
+        self.given_up.append((holder_id, layout, note, source_id, source_id, SUPERSEDED))
+
+    def _mark_given_up(self) -> None:
+        """Point the files that gave their posts up at the file now holding them (which
+        is written by now), with the files they held."""
+        self.db.conn.executemany("UPDATE sources SET held_by = ?, layout = ?, placement = NULL, layout_note = ? "
+                                 "WHERE id = ? OR (held_by = ? AND layout = ?)", self.given_up)
+        self.given_up = []
 
     def _placed(self, thread: ThreadRows) -> ThreadRows:
         """A post of Blogger's files in the block it had, else in the block its id
@@ -327,6 +346,8 @@ class Writer:
             self.report.failed.append(result)
         else:
             self.report.loaded += 1
+            if rows.format == PAGE:
+                self.pages.add(rows.source_id)
         self.report.warnings += sum(1 for issue in rows.issues if issue.severity != "error")
         self._tell(result)
 

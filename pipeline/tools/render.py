@@ -18,7 +18,7 @@ Text: HTML to plain text
 ------------------------
 Comment and post text is held as paragraphs of lines of runs (plain strings, ``Link``,
 ``Bold``). Every renderer writes it as HTML; a reader turns that HTML back into the
-same plain text (``plain``) by this rule, which ``html_to_text`` implements:
+same plain text (``plain``) by this rule, which ``pipeline.read.html`` implements:
 
 1. Text nodes: every run of ASCII white space (space, tab, CR, LF, FF) becomes one
    space, as a browser shows it; a line break in the source is not a line break.
@@ -352,66 +352,6 @@ def body_html(post: BlogPost, br: str = "<br />", link=None) -> Markup:
         return Markup((br + br).join(paragraphs))
     tag = "div" if post.body_style == "div" else "p"
     return Markup("".join(h(tag, {}, paragraph) for paragraph in paragraphs))
-
-
-# -- HTML to text: the rule in the module docstring ------------------------------------------
-
-_BLOCKS = {"p", "div", "blockquote", "ul", "ol", "li", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6",
-           "pre", "table", "tr"}
-_SILENT = {"script", "style", "noscript", "template", "iframe", "object", "embed", "img"}
-_SPACE = re.compile(r"[ \t\n\r\f]+")
-
-
-def html_to_text(fragment: str) -> str:
-    """Plain text of an HTML fragment, by the rule in this module's docstring."""
-    import lxml.html
-
-    if not fragment.strip():
-        return ""
-    root = lxml.html.fragment_fromstring(fragment, create_parent="div")
-    return element_text(root)
-
-
-def element_text(element) -> str:
-    """Plain text of an lxml element's content (its own tag is not a block), by the same rule."""
-    pieces: list[str] = []
-    _walk_children(element, pieces)
-    return _tidy("".join(pieces))
-
-
-def _walk_children(element, pieces: list[str]) -> None:
-    if element.text:
-        pieces.append(_SPACE.sub(" ", element.text))
-    for child in element:
-        _walk(child, pieces)
-        if child.tail:
-            pieces.append(_SPACE.sub(" ", child.tail))
-
-
-def _walk(element, pieces: list[str]) -> None:
-    tag = element.tag if isinstance(element.tag, str) else ""  # comments, processing instructions
-    tag = tag.lower()
-    if tag == "br":
-        pieces.append("\n")
-    elif not tag or tag in _SILENT:
-        return
-    elif tag in _BLOCKS:
-        pieces.append("\n\n")
-        _walk_children(element, pieces)
-        pieces.append("\n\n")
-    else:
-        _walk_children(element, pieces)
-
-
-def _tidy(text: str) -> str:
-    lines = [line.strip(" ") for line in text.split("\n")]
-    out: list[str] = []
-    for line in lines:
-        if line or (out and out[-1]):
-            out.append(line)
-    while out and not out[-1]:
-        out.pop()
-    return "\n".join(out)
 
 
 # -- drawing blogs ------------------------------------------------------------------------

@@ -1,0 +1,245 @@
+"""Blogger's export, Takeout feeds and saved pages, read by the pipeline's readers and
+loaded: every format of a thread gives the same posts, comments, parents and text,
+with authors and times exactly as the file gives them."""
+import json
+import random
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pipeline.parse import parse_bytes, parse_file
+from pipeline.store.audit import check_database
+from pipeline.store.load import load_paths, open_database
+from pipeline.tools import render as r
+from pipeline.tools.synth import ArchiveShape, draw_post, sentences_from
+
+from .conftest import RAW
+
+DATA = Path(__file__).resolve().parent / "data" / "blogger"
+MANIFEST = json.loads((DATA / "manifest.json").read_text())
+SEEDS = range(30)
+
+
+def author(a):
+    return None if a is None else {"name": a.name, "profile_url": a.profile_url, "kind": a.kind}
+
+
+def view(thread):
+    """A thread as ``render.expected`` shows one."""
+    post = thread.post
+    return {
+        "post": {"remote_id": post.remote_id, "title": post.title, "url": post.url, "kind": post.kind,
+                 "published": post.published, "published_at": post.published_at, "author": author(post.author),
+                 "labels": list(post.labels), "body": post.body},
+        "comments": [{"remote_id": c.remote_id, "path": c.path, "parent": c.parent_path, "text": c.body,
+                      "author": author(c.author), "published_at": c.published_at, "deleted": c.deleted}
+                     for c in thread.comments],
+        "complete": thread.complete,
+    }
+
+
+def read(data, name="file"):
+    """Every post a file holds, as ``expected_blog`` orders them."""
+    path = f"/nowhere/{name}"
+    parsed = parse_bytes(path, data)
+    if parsed.layout == "feed":
+        from pipeline.parse import parse_feed
+        parsed = parse_feed(path, data)
+    return parsed, sorted((view(t) for t in parsed.threads), key=lambda v: v["post"]["remote_id"])
+
+
+@pytest.mark.parametrize("name", sorted(n for n in MANIFEST if (DATA / n).with_suffix(".expected.json").exists()
+                                        or (DATA / (Path(n).stem + ".expected.json")).exists()))
+def test_a_hand_made_file_reads_as_written(name):
+    want = json.loads((DATA / (Path(name).stem + ".expected.json")).read_text())
+    parsed, got = read((DATA / name).read_bytes(), name)
+    assert got == sorted(want, key=lambda v: v["post"]["remote_id"])
+    assert not parsed.failed
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_every_rendering_of_a_drawn_blog_reads_back(seed):
+    blog, posts = r.draw_blog(random.Random(seed))
+    for fmt, data in (("export", r.render_export(blog, posts, one_line=seed % 2 == 0,
+                                                 declare_app_ns=seed % 3 != 0)),
+                      ("takeout", r.render_takeout(blog, posts, reply_parent=("post", "comment")[seed % 2]))):
+        assert read(data)[1] == r.expected_blog(blog, posts, fmt), fmt
+    for post in posts:
+        if post.draft:
+            continue
+        renderings = [
+            ("threaded", {}, r.render_threaded_page(blog, post, wayback=seed % 2 == 1, abbr=seed % 3 != 1)),
+            ("threaded", {"loadmore": True}, r.render_threaded_page(blog, post, loadmore=True)),
+            ("classic", {}, r.render_classic_page(blog, post, wayback=seed % 3 == 0)),
+        ]
+        for fmt, options, data in renderings:
+            abbr = seed % 3 != 1 if fmt == "threaded" and not options else True
+            assert read(data)[1] == [r.expected(blog, post, fmt, abbr=abbr, **options)], (fmt, options)
+
+
+def structure(thread_view):
+    return [(c["path"], c["parent"], c["text"], c["deleted"]) for c in thread_view["comments"]]
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_one_thread_reads_the_same_in_every_format(seed):
+    # A dump's thread, rendered as an export, a Takeout feed and a page: the same
+    # posts, comments, parents and text from each.
+    rng = random.Random(seed)
+    stock = sentences_from(p.read_text(encoding="utf-8") for p in sorted(RAW.glob("*.txt")))
+    blog, post = r.from_synth(draw_post(rng, stock, ArchiveShape(top_level=(1, 8))), rng)
+    views = [read(r.render_export(blog, [post]))[1][0], read(r.render_takeout(blog, [post]))[1][0],
+             read(r.render_threaded_page(blog, post))[1][0]]
+    assert structure(views[0]) == structure(views[1]) == structure(views[2])
+    assert len({v["post"]["body"] for v in views}) == 1
+    assert [c["published_at"][:19] for c in views[1]["comments"]] == \
+        [c["published_at"][:19] for c in views[2]["comments"]]  # both UTC
+
+
+def test_drafts_are_left_out_and_counted():
+    parsed = parse_file(str(DATA / "export-full.xml"))
+    assert parsed.skipped == {"draft": 1, "settings": 6, "template": 1}
+    assert all(t.post.title != "A draft" for t in parsed.threads)
+
+
+def test_a_removed_comment_is_kept_without_text_with_its_replies():
+    parsed = parse_file(str(DATA / "threaded-en.html"))
+    [removed] = [c for c in parsed.comments if c.deleted]
+    assert removed.body == "" and removed.remote_id
+    assert any(c.parent_path == removed.path for c in parsed.comments)
+
+
+# -- hostile and broken files ------------------------------------------------------------
+
+
+def test_external_entities_are_never_read_or_fetched():
+    parsed = parse_file(str(DATA / "hostile-xxe.xml"))
+    text = " ".join(t.post.body + " ".join(c.body for c in t.comments) for t in parsed.threads)
+    assert parsed.threads and "root:" not in text and "127.0.0.1" not in text
+
+
+def test_an_entity_bomb_is_refused():
+    parsed = parse_file(str(DATA / "hostile-bomb.xml"))
+    assert parsed.failed and not parsed.threads
+    assert any("amplification" in issue.message for issue in parsed.issues)
+
+
+def test_a_cut_off_export_keeps_the_entries_read_whole_and_says_where():
+    whole = parse_file(str(DATA / "export-full.xml"))
+    cut = parse_file(str(DATA / "hostile-truncated.xml"))
+    [broken] = [i for i in cut.issues if i.kind == "broken-file"]
+    assert broken.line == 107 and broken.severity == "warning" and "entries read whole before it are kept" \
+        in broken.message
+    # Every comment kept is as the whole file has it; the one cut into is not kept.
+    complete = {c.remote_id: c.body for t in whole.threads for c in t.comments}
+    kept = [c for t in cut.threads for c in t.comments]
+    assert kept and all(complete[c.remote_id] == c.body for c in kept)
+    assert len(kept) < len(complete)
+
+
+def test_script_in_a_comment_is_kept_as_text_only():
+    for name in ("hostile-script.html", "hostile-script-export.xml"):
+        parsed = parse_file(str(DATA / name))
+        first, second = [c.body for t in parsed.threads for c in t.comments][:2]
+        assert first == "Hello\nPlease click me."  # the script, the image and the link's address are gone
+        assert "<script>alert(1)</script>" in second  # typed by a commenter: kept as the words typed
+
+
+def test_a_page_blogger_did_not_make_is_refused():
+    parsed = parse_file(str(DATA / "not-blogger.html"))
+    assert parsed.failed and "not a saved Blogger post page" in parsed.issues[0].message
+
+
+# -- in the database ------------------------------------------------------------------------
+
+
+def blog_files(folder, seed=3):
+    """An export of a drawn blog, a page of one of its posts, and the samples' dumps."""
+    blog, posts = r.draw_blog(random.Random(seed), r.BlogShape(posts=(5, 5), draft_share=0.2))
+    folder.mkdir()
+    (folder / "blog-01-02-2020.xml").write_bytes(r.render_export(blog, posts))
+    live = [p for p in posts if not p.draft]
+    (folder / "page.html").write_bytes(r.render_threaded_page(blog, live[0]))
+    for dump in RAW.glob("*.txt"):
+        shutil.copy(dump, folder / dump.name)
+    return blog, posts
+
+
+def test_an_export_pages_and_dumps_load_together(tmp_path):
+    blog, posts = blog_files(tmp_path / "raw")
+    db = open_database(tmp_path / "blog.db")
+    report = load_paths(db, [tmp_path / "raw"])
+    live = [p for p in posts if not p.draft]
+    assert (report.loaded, report.held, report.failed) == (6, 1, [])  # the page's post is the export's
+    assert report.skipped["draft"] == sum(p.draft for p in posts)
+    assert db["posts"].count == len(live) + 5
+    for post in live:
+        [row] = db.query("SELECT * FROM posts WHERE remote_id = ?", [post.id])
+        want = r.expected(blog, post, "export")
+        assert (row["title"], row["published_at"], row["url"]) == (want["post"]["title"],
+                                                                   want["post"]["published_at"], want["post"]["url"])
+        got = [(c["path"], c["remote_id"], c["published_at"], c["deleted"], c["name"], c["kind"]) for c in db.query(
+            """SELECT c.path, c.remote_id, c.published_at, c.deleted, a.name, a.kind FROM comments c
+               LEFT JOIN authors a ON a.id = c.author_id WHERE c.post_id = ? ORDER BY c.seq""", [row["id"]])]
+        assert got == [(c["path"], c["remote_id"], c["published_at"], int(c["deleted"]),
+                        c["author"] and c["author"]["name"], c["author"] and c["author"]["kind"])
+                       for c in want["comments"]]
+    # Anonymous is no one: no author row for anonymous comments, one row per profile.
+    assert db.execute("SELECT count(*) FROM authors WHERE name = 'Anonymous'").fetchone()[0] == 0
+    profiles = {c.author.url for p in live for c, _ in p.iter_comments() if c.author.kind == "profile"}
+    profiles |= {p.author.url for p in live}
+    assert {row[0] for row in db.execute("SELECT profile_url FROM authors WHERE kind = 'profile'")} == profiles
+    assert check_database(db) == []
+    again = load_paths(db, [tmp_path / "raw"])
+    assert (again.loaded, again.unchanged) == (0, 7)
+
+
+def test_a_newer_export_updates_the_blog_in_place(tmp_path):
+    blog, posts = blog_files(tmp_path / "raw")
+    db = open_database(tmp_path / "blog.db")
+    load_paths(db, [tmp_path / "raw"])
+    ids = {row["remote_id"]: row["id"] for row in db.query("SELECT id, remote_id FROM comments "
+                                                            "WHERE remote_id IS NOT NULL")}
+    live = [p for p in posts if not p.draft]
+    gone, changed = live[-1], live[1]
+    newer = [p for p in posts if p is not gone]
+    import datetime as dt
+    extra = r.BlogComment("123456789012345678", r.ANONYMOUS,
+                          max([changed.published] + [c.published for c, _ in changed.iter_comments()])
+                          + dt.timedelta(hours=1), ((("A comment added since.",),),))
+    changed.comments.append(extra)
+    for p in newer:
+        p.updated = (p.updated or p.published) + dt.timedelta(days=400)
+    (tmp_path / "raw" / "blog-06-01-2021.xml").write_bytes(r.render_export(blog, newer))
+    told = []
+    assert load_paths(db, [tmp_path / "raw"], on_file=told.append).loaded == 1
+    assert [(t.path.rsplit("/", 1)[-1], t.status) for t in told if t.note] == [("blog-01-02-2020.xml", "held")]
+    [(held, note)] = db.execute("SELECT path, layout_note FROM sources WHERE layout = 'superseded' "
+                                "AND format = 'blogger-export'").fetchall()
+    assert held == "blog-01-02-2020.xml" and "blog-06-01-2021.xml" in note
+    assert db.execute("SELECT count(*) FROM posts WHERE remote_id = ?", [gone.id]).fetchone()[0] == 0
+    kept = {row["remote_id"]: row["id"] for row in db.query("SELECT id, remote_id FROM comments "
+                                                             "WHERE remote_id IS NOT NULL")}
+    assert {k: v for k, v in kept.items() if k in ids} == {k: v for k, v in ids.items() if k in kept}
+    assert extra.id in kept
+    assert check_database(db) == []
+    # The newer export gone, the older one holds the blog again.
+    (tmp_path / "raw" / "blog-06-01-2021.xml").unlink()
+    load_paths(db, [tmp_path / "raw"])
+    assert db.execute("SELECT count(*) FROM posts WHERE remote_id = ?", [gone.id]).fetchone()[0] == 1
+    assert db.execute("SELECT count(*) FROM comments WHERE remote_id = ?", [extra.id]).fetchone()[0] == 0
+    assert check_database(db) == []
+
+
+def test_a_large_export_is_written_in_parts_wholly(tmp_path, monkeypatch):
+    from pipeline.store import load
+    monkeypatch.setattr(load, "PART_POSTS", 2)
+    blog, posts = r.draw_blog(random.Random(5), r.BlogShape(posts=(30, 30), draft_share=0.0))
+    (tmp_path / "raw").mkdir()
+    (tmp_path / "raw" / "blog.xml").write_bytes(r.render_export(blog, posts))
+    db = open_database(tmp_path / "blog.db")
+    assert load_paths(db, [tmp_path / "raw"]).loaded == 1
+    assert db["posts"].count == 30
+    assert db["comments"].count == sum(1 for p in posts for _ in p.iter_comments())
+    assert check_database(db) == []
