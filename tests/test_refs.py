@@ -284,13 +284,37 @@ def test_many_bodies_at_once_is_each_body_alone():
         assert find_refs_many(bodies, names) == [find_refs(body, names) for body in bodies]
 
 
-@given(st.lists(st.text(alphabet=st.characters(blacklist_characters="\x00"), max_size=200), max_size=5),
-       st.sampled_from([(), ("Getafix", "Mr Brown", "PO")]))
+# Texts made of the pieces references are made of, and of any character.
+PIECES = list("0123456789 :.>@-\n'\x00") + ["above", "post", "your last ", "Anon ", "Thanks ", "Getafix",
+                                           "Mr Brown", "PO", "the first ", "comment"]
+TEXTS = st.lists(st.sampled_from(PIECES) | st.characters(), max_size=40).map("".join)
+
+
+@given(st.lists(st.text(max_size=200) | TEXTS, max_size=5), st.sampled_from([(), ("Getafix", "Mr Brown", "PO")]))
 def test_any_text_gives_references_that_stand_in_it(bodies, names):
     for body, refs in zip(bodies, find_refs_many(bodies, names)):
         for ref in refs:
             assert body[ref.start:ref.end] == ref.text and ref.kind in (TIME, NAME, POSITION) and ref.target
         assert all(a.end <= b.start for a, b in zip(refs, refs[1:]))
+
+
+@given(st.lists(st.tuples(TEXTS, st.booleans(), st.none() | st.sampled_from(["09:19", "21:19", "9:19", "20:43"])),
+                min_size=1, max_size=8),
+       st.booleans())
+def test_any_thread_resolves_to_comments_of_its_own(items, twelve_hour):
+    comments, top = [], 0
+    for k, (body, reply, shown) in enumerate(items):
+        if reply and top:
+            comments.append(CommentText(f"{top}.{k}", str(top), body, find_signature(body), None, shown))
+        else:
+            top += 1
+            comments.append(CommentText(str(top), None, body, find_signature(body), "Getafix", shown))
+    thread = ThreadText(comments, ("Mr Brown",), twelve_hour)
+    paths = [c.path for c in comments]
+    for result in resolve_refs(thread, find_thread_refs(thread)):
+        assert result.target_path is None or (result.target_path in paths and result.target_path != result.path)
+        assert not (result.target_path and result.target_post)
+        assert 0 <= result.confidence <= 1 and result.candidates >= 0
 
 
 # -- resolution ------------------------------------------------------------------------------

@@ -22,20 +22,22 @@ its comments, the blog's author) wherever it stands, and otherwise only where th
 text plainly addresses someone: ``@Name``, a comment opening ``Name - ...?``, or
 ``Thanks Name.`` / ``Well said Name!`` at a comment's start.
 
-Speed: a comment is searched only for what it can hold. Each search below starts
-with a literal (``:``, ``.``, ``@``, ``above``, ``post``...), which the regular
-expression engine and ``str.find`` skip to at C speed; the patterns around a hit
-are tried on a few dozen characters only.
+Speed: a thread's comments are searched as one text (``find_refs_many``), so that
+each search runs once per thread, and every search starts with a literal (``:``,
+``.``, ``@``, ``above``, ``post``, a known name), which ``str.find`` and the regular
+expression engine skip to at C speed; the rules are tried on a few dozen
+characters around what is found. Positions are looked for in replies only (see
+``find_refs_many``).
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from bisect import bisect_right
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable, Optional, Sequence
 
-from .signatures import Signature, normalise_time
+from .signatures import Signature
 from .words import ADDRESS_WORDS, ANONYMOUS_WORDS, CLOSING_WORDS, FUNCTION_WORDS, HONORIFICS, NON_NAME_ENDINGS
 
 TIME, NAME, POSITION = "time", "name", "position"
@@ -321,9 +323,6 @@ _NAME_DASH = re.compile(rf"\s*@?({_NAME_TOKEN}) ?[-\u2013\u2014]+ (?=\S)")
 def _at_opening(body: str, names: frozenset, clock12: bool, arrows: bool, out: list) -> None:
     """What a comment opens with: "Shut up 19.23", "19>19 is correct", "Brilliant Netnipper.",
     "Getafix - Does this help?". ``arrows``: whether the thread holds a ">" at all."""
-    match = _DOT_MINUTES.search(body, 0, _OPENING + 4)
-    if match:
-        _time_at(body, match.start(), match.end(), "dot", names, clock12, out)
     if arrows:
         match = _ARROW_MINUTES.search(body, 0, _OPENING + 4)
         if match:
@@ -462,7 +461,7 @@ _LETTERS = re.compile(r"[^\W\d_]+")
 
 def _noun_at(body: str, i: int, nouns: frozenset) -> int:
     """The end of a word of ``nouns`` starting at ``i``, or -1."""
-    if i < 0 or (i and (body[i - 1].isalnum() or body[i - 1] == "-")):
+    if i < 0 or i >= len(body) or (i and (body[i - 1].isalnum() or body[i - 1] == "-")):
         return -1
     match = _LETTERS.match(body, i)
     return match.end() if match and match.group(0).lower() in nouns else -1
@@ -584,6 +583,11 @@ def find_refs_many(bodies: Sequence[str], names: Iterable[str] = (),
         for match in _COLON_MINUTES.finditer(text):
             k = where(match.start())
             _time_at(bodies[k], match.start() - starts[k], match.end() - starts[k], "colon", known, clock12, found[k])
+    # A time written with a dot ("19.23") counts only where something says it is a
+    # comment's: among a comment's first words, after a handle, before "says".
+    for match in _DOT_MINUTES.finditer(text):
+        k = where(match.start())
+        _time_at(bodies[k], match.start() - starts[k], match.end() - starts[k], "dot", known, clock12, found[k])
     arrows = ">" in text
     for k, body in enumerate(bodies):
         _at_opening(body, known, clock12, arrows, found[k])
@@ -666,7 +670,8 @@ def usable_names(names: tuple) -> frozenset:
     out = set()
     for name in names:
         name = (name or "").strip().lstrip("@'\u2018\u2019\"").rstrip(".,!")
-        if len(name) < 2 or name.split()[0].lower() in ANONYMOUS_WORDS or not name[0].isalpha():
+        words = name.split()
+        if len(name) < 2 or not words or words[0].lower() in ANONYMOUS_WORDS or not name[0].isalpha():
             continue
         if " " not in name and _plain(name):
             continue

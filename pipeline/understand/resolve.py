@@ -39,8 +39,8 @@ how often the rule is expected to name the comment a careful reader would.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
-from typing import Iterable, Mapping, Optional, Sequence, Union
+from dataclasses import dataclass
+from typing import Mapping, Optional, Sequence, Union
 
 from .refs import NAME, POSITION, TIME, Ref, find_refs_many, known_names
 from .signatures import Signature, is_anonymous, signature_time

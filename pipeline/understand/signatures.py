@@ -71,7 +71,10 @@ def find_signature(body: str) -> Optional[Signature]:
     tail = body[-MAX_LENGTH - 8:].rstrip(_TRAILING)
     if not tail or tail[-1] in "?:":
         return None
-    last = tail.rsplit(None, 1)[-1].rpartition(".")[2].lstrip(_LEADING)
+    words = tail.rsplit(None, 1)
+    if not words:
+        return None  # only white space ("\x85" and the like) after the trailing punctuation
+    last = words[-1].rpartition(".")[2].lstrip(_LEADING)
     if last[:1].islower() and last.lower() not in ANONYMOUS_WORDS:
         return None
     end = len(body)
@@ -126,7 +129,7 @@ def is_signature_text(text: str) -> bool:
     if not text or len(text) > MAX_LENGTH or "://" in text or "www." in text.lower() or text[0] == "@":
         return False
     words = text.split()
-    if len(words) > MAX_WORDS:
+    if not words or len(words) > MAX_WORDS:
         return False
     if words[0].lower().rstrip(".,") in ANONYMOUS_WORDS:
         return all(_TIME_WORD.match(w) or _NAME_WORD.match(w) or w.lower() in ("at", "@", "again")
@@ -166,9 +169,8 @@ def _is_plain(word: str) -> bool:
 def is_anonymous(signature: Union[Signature, str, None]) -> bool:
     """True when a signature names no one: "Anon", "Anonymous", "anon 20:43", "Anon PO"."""
     text = signature.text if isinstance(signature, Signature) else signature
-    if not text:
-        return False
-    return text.split()[0].lower().rstrip(".,") in ANONYMOUS_WORDS
+    words = text.split() if text else []
+    return bool(words) and words[0].lower().rstrip(".,") in ANONYMOUS_WORDS
 
 
 def signature_time(signature: Union[Signature, str, None]) -> Optional[str]:
@@ -178,9 +180,10 @@ def signature_time(signature: Union[Signature, str, None]) -> Optional[str]:
     module's docstring).
     """
     text = signature.text if isinstance(signature, Signature) else signature
-    if not text:
+    words = text.split() if text else []
+    if not words:
         return None
-    match = _TIME_WORD.search(text.split()[-1])
+    match = _TIME_WORD.search(words[-1])
     return normalise_time(match.group(0)) if match else None
 
 
