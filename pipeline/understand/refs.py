@@ -4,10 +4,10 @@ Blogger threads one level deep and most commenters are anonymous, so readers poi
 at each other in the text, in three ways (``Ref.kind``):
 
 - ``time``: the time the blog showed beside a comment (``@Anon 9:19``, ``Shut up
-  19.23``, ``07:03 here``, ``Netnipper at 15:40``, ``Contd from 20:10 above``;
+  19.23``, ``07:03 here``, ``Kestrel at 15:40``, ``Contd from 20:10 above``;
   ``09:19 & 18:23`` is two);
 - ``name``: a commenter's name or signature, or the blog's author
-  (``Getafix - Does this help?``, ``@Name``, ``Thanks Jim``, ``Mr Brown``);
+  (``Wayfarer - Does this help?``, ``@Name``, ``Thanks Alice``, ``Ms Smith``);
 - ``position``: where the other comment stands (``the PSO above``, ``your last 2
   lines``, ``the first post``, ``previous comment``, ``as above``).
 
@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable, Optional, Sequence
@@ -48,11 +49,11 @@ class Ref:
     """One reference in a comment's text: ``body[start:end] == text``.
 
     ``target`` is what it points by, as written: the time (``19 :19``), the name
-    (``Getafix``, ``Mr Brown``) or the position word (``first``, ``above``, ``last``).
+    (``Wayfarer``, ``Ms Smith``) or the position word (``first``, ``above``, ``last``).
     ``time`` is a time reference's time as ``HH:MM`` (an hour of 12 or less without
     am/pm as written: the blog's clock decides). ``name`` is the name a reference is
-    made with, for a time reference the handle before it (``Netnipper`` in
-    ``Netnipper at 15:40``; None for ``Anon`` or ``poster``).
+    made with, for a time reference the handle before it (``Kestrel`` in
+    ``Kestrel at 15:40``; None for ``Anon`` or ``poster``).
     """
 
     start: int
@@ -226,7 +227,7 @@ def _vocative_time(before: str, after: str) -> bool:
 
 
 def _handle(body: str, start: int, before: str, names: frozenset, after: str) -> tuple[Optional[int], Optional[str]]:
-    """Where a handle before a time starts ("@Anon 9:19", "poster 14:21", "Netnipper at 15:40"),
+    """Where a handle before a time starts ("@Anon 9:19", "poster 14:21", "Kestrel at 15:40"),
     and the name in it (None for "Anon", "poster"), or (None, None)."""
     offset = start - len(before)
     if before.endswith(("@", "@ ")):
@@ -255,7 +256,7 @@ def _handle(body: str, start: int, before: str, names: frozenset, after: str) ->
     if lead.endswith("@") or handle.startswith("@"):
         return handle_start, plain
     if at == "at":
-        # "Netnipper at 15:40, ...": a capitalised name, not a place or a day, where an
+        # "Kestrel at 15:40, ...": a capitalised name, not a place or a day, where an
         # event's time would be followed by more about the event.
         prev = _last_word(lead)
         sentence_start = not lead or lead[-1] in ".!?\n"
@@ -285,17 +286,22 @@ _GREETINGS = (r"thanks|thank you|thankyou|cheers|hi|hello|hey|dear|well said|wel
 
 @lru_cache(maxsize=256)
 def _scans(names: frozenset) -> tuple:
-    """The names to search a text for, each with the known names that start with it:
-    where "Alice" is found, "Alice" and "Alice Smith" are tried; one search, not two."""
-    groups: dict[str, list[str]] = {}
+    """The strings to search a text for, each with the known names that hold it and
+    where: where "Alice" is found, "Alice" and "Alice Smith" are tried; where " Smith"
+    is, "Mr Smith" and "Ms Smith". One search for several names."""
+    endings = Counter(name.rsplit(" ", 1)[1] for name in names if " " in name)
+    groups: dict[str, list[tuple[str, int]]] = {}
     for name in sorted(names, key=len):
-        key = next((k for k in groups if name.startswith(k)), name)
-        groups.setdefault(key, []).append(name)
-    return tuple((key, tuple(sorted(group, key=len, reverse=True))) for key, group in groups.items())
+        key = next((k for k in groups if k in name), None)
+        if key is None and " " in name and endings[name.rsplit(" ", 1)[1]] > 1:
+            key = " " + name.rsplit(" ", 1)[1]
+        key = key or name
+        groups.setdefault(key, []).append((name, name.find(key)))
+    return tuple((key, tuple(sorted(group, key=lambda item: -len(item[0])))) for key, group in groups.items())
 
 
 def _at_sign(body: str, at: int, names: frozenset, clock12: bool, out: list) -> None:
-    """What follows an "@": a name ("@Getafix"), or a handle and a time ("@Anon 19.23")."""
+    """What follows an "@": a name ("@Wayfarer"), or a handle and a time ("@Anon 19.23")."""
     if at and (body[at - 1].isalnum() or body[at - 1] in "._-"):
         return  # an e-mail address
     for match in _DOT_MINUTES.finditer(body, at + 1, at + 24):
@@ -308,7 +314,7 @@ def _at_sign(body: str, at: int, names: frozenset, clock12: bool, out: list) -> 
     if first.lower() in ANONYMOUS_WORDS or first.lower() in _WRITER_WORDS:
         return  # "@Anon" alone addresses no one in particular; with a time it is a time reference
     if name not in names and " " in name and name.split()[1] not in names:
-        name = first  # "@Getafix Does this help": the name is the first word
+        name = first  # "@Wayfarer Does this help": the name is the first word
     end = match.start(1) + len(name)
     out.append(Ref(at, end, body[at:end], NAME, name, name=name))
 
@@ -321,8 +327,8 @@ _NAME_DASH = re.compile(rf"\s*@?({_NAME_TOKEN}) ?[-\u2013\u2014]+ (?=\S)")
 
 
 def _at_opening(body: str, names: frozenset, clock12: bool, arrows: bool, out: list) -> None:
-    """What a comment opens with: "Shut up 19.23", "19>19 is correct", "Brilliant Netnipper.",
-    "Getafix - Does this help?". ``arrows``: whether the thread holds a ">" at all."""
+    """What a comment opens with: "Shut up 19.23", "19>19 is correct", "Brilliant Kestrel.",
+    "Wayfarer - Does this help?". ``arrows``: whether the thread holds a ">" at all."""
     if arrows:
         match = _ARROW_MINUTES.search(body, 0, _OPENING + 4)
         if match:
@@ -340,13 +346,13 @@ def _at_opening(body: str, names: frozenset, clock12: bool, arrows: bool, out: l
 
 
 def _greeted(body: str, start: int, name: str, out: list) -> None:
-    """"Brilliant Netnipper.", "Absolutely Su!": a name after a greeting at a comment's start."""
+    """"Brilliant Kestrel.", "Absolutely Bo!": a name after a greeting at a comment's start."""
     if _addressable(name):
         out.append(Ref(start, start + len(name), name, NAME, name, name=name))
 
 
 def _dashed(body: str, start: int, name: str, names: frozenset, out: list) -> None:
-    """"Getafix - Does this help?": a name and a dash opening a comment that speaks to someone."""
+    """"Wayfarer - Does this help?": a name and a dash opening a comment that speaks to someone."""
     if not _addressable(name):
         return
     after = body.find(" ", start + len(name) + 1)
@@ -366,18 +372,20 @@ def _addressable(name: str) -> bool:
 
 
 def _known_name(body: str, i: int, group: tuple, names: frozenset, out: list) -> None:
-    """The longest name of ``group`` standing at ``i`` as a word of its own, not part of a longer name."""
-    for name in group:
-        if not body.startswith(name, i):
+    """The longest name of ``group`` whose searched part was found at ``i``, if it stands
+    there as a word of its own, not part of a longer name."""
+    for name, offset in group:
+        i0 = i - offset
+        if i0 < 0 or not body.startswith(name, i0):
             continue
-        j = i + len(name)
-        before = body[i - 1] if i else " "
+        j = i0 + len(name)
+        before = body[i0 - 1] if i0 else " "
         after = body[j] if j < len(body) else " "
         if before.isalnum() or before in "_-'\u2019" or after.isalnum() or after in "_-":
             continue
         short = len(name) <= 3 and name.isupper()
-        if not _longer_name(body, i, j, names) and (not short or before == "@" or _name_slot(body, i, j)):
-            start = i - 1 if before == "@" else i
+        if not _longer_name(body, i0, j, names) and (not short or before == "@" or _name_slot(body, i0, j)):
+            start = i0 - 1 if before == "@" else i0
             out.append(Ref(start, j, body[start:j], NAME, name, name=name))
         return
 
@@ -397,7 +405,7 @@ _PREV_WORD = re.compile(r"([A-Z][\w'\u2019\-]*)\s$")
 
 
 def _longer_name(body: str, i: int, j: int, names: frozenset) -> bool:
-    """Whether the name at body[i:j] is part of a longer one ("Jim" in "Jim Davidson", "Big Jim")."""
+    """Whether the name at body[i:j] is part of a longer one ("Alice" in "Alice Cooper", "Big Alice")."""
     following = _NEXT_WORD.match(body, j)
     if following and following.group(1) not in ("I", "I'm") and not _plain(following.group(1)):
         return True
@@ -686,15 +694,13 @@ def known_names(signatures: Iterable[Optional[str]] = (), authors: Iterable[Opti
 
 
 def author_name_forms(full_name: str) -> list[str]:
-    """The ways readers name a blog's author: "Jim Brown" gives Jim Brown, Jim, Mr Brown.
+    """The ways readers name a blog's author: "Alice Smith" gives Alice Smith, Alice, and
+    Smith after Mr, Ms or Mrs.
 
-    Only for the blog's author (the post's), whom readers address by first name or by
+    Only for the blog's author (the post's), whom readers call by first name or by
     title; a commenter's name is used as it is signed.
     """
     words = full_name.split()
-    if not words:
-        return []
-    forms = [full_name]
-    if len(words) >= 2:
-        forms += [words[0], f"Mr {words[-1]}"]
-    return forms
+    if len(words) < 2:
+        return words
+    return [" ".join(words), words[0]] + [f"{title} {words[-1]}" for title in ("Mr", "Ms", "Mrs")]

@@ -1,8 +1,8 @@
 """Signatures: the name a comment's writer signs it with, at its very end.
 
 Most commenters on a Blogger blog are anonymous, so many sign in the text: a short
-last line (``'Getafix``, ``PO``, ``Anon``) or a name closing the last sentence
-(``...Bobbyjoe``, ``Spartacus.``, ``Anon 20:43.``). ``find_signature`` finds that
+last line (``'Wayfarer``, ``PO``, ``Anon``) or a name closing the last sentence
+(``...Hobnob``, ``Bramble.``, ``Anon 20:43.``). ``find_signature`` finds that
 sign-off as written, without a leading quote or dash and without trailing
 punctuation. It looks at the end of the comment only, so a name the comment
 mentions or addresses is never taken for its signature; and a short last line that
@@ -31,7 +31,7 @@ MAX_WORDS = 4
 TIME = re.compile(r"(?<![\d.:])([01]?\d|2[0-3]) ?[:.;] ?([0-5]\d)(?![\d])")
 _TIME_WORD = re.compile(r"([01]?\d|2[0-3])[:.]([0-5]\d)$")
 
-# Where the last sentence starts: after ". ", "! ", "? " or an ellipsis ("....Bobbyjoe").
+# Where the last sentence starts: after ". ", "! ", "? " or an ellipsis ("....Hobnob").
 _BOUNDARY = re.compile(r"(?:[.!?\u2026]+[ \t]+|\.{2,}|\u2026)(?=[^\s.!?\u2026])")
 _LEADING = "'\"\u2018\u2019\u201c\u201d\u00b4`-\u2013\u2014~ \t*"
 _TRAILING = ".!,;\u2026 \t\n\r'\"\u2018\u2019\u201c\u201d"
@@ -90,7 +90,7 @@ def find_signature(body: str) -> Optional[Signature]:
 
 
 def _last_line(body: str, start: int, end: int) -> Optional[Signature]:
-    """A short last line after the text: ``PO``, ``'Getafix``, ``- Anon``."""
+    """A short last line after the text: ``PO``, ``'Wayfarer``, ``- Anon``."""
     before = body[:start].rstrip()
     if not before or before[-1] == ":":
         return None  # nothing before it to sign, or the line is what the text introduces
@@ -101,7 +101,7 @@ def _last_line(body: str, start: int, end: int) -> Optional[Signature]:
 
 
 def _last_sentence(body: str, start: int, end: int) -> Optional[Signature]:
-    """A name closing the last sentence: ``...hurt. Spartacus``, ``....Bobbyjoe``."""
+    """A name closing the last sentence: ``...hurt. Bramble``, ``....Hobnob``."""
     last = None
     for last in _BOUNDARY.finditer(body, start, end):
         pass
@@ -140,9 +140,9 @@ def is_signature_text(text: str) -> bool:
                 and all(_is_name_word(w, False) or (w.islower() and w.isalpha() and not _is_plain(w))
                         for w in middle))
     if words[-1] != words[0] and _TIME_WORD.match(words[-1]):
-        words = words[:-1]  # "Getafix 20:43"
+        words = words[:-1]  # "Wayfarer 20:43"
     if words[0].lower().rstrip(".") in HONORIFICS:
-        return False  # "Mr Grayling", "Sir Keir": someone talked about
+        return False  # "Mr Hargreaves", "Sir Rupert": someone talked about
     return all(_is_name_word(w, len(words) == 1) for w in words)
 
 

@@ -41,7 +41,7 @@ please happy merry christmas xmas easter cool wise true false fair unfair typica
 indeed interesting noted understood spot quite just sigh bless shocking unreal insane crazy mad
 """.split())
 
-# Titles before a surname: a signature is never "Mr Grayling"; after "Dear" or
+# Titles before a surname: a signature is never "Mr Hargreaves"; after "Dear" or
 # "Thanks" such a word is a title, not a name.
 HONORIFICS = frozenset("""
 mr mrs ms miss dr sir lord lady dame king queen prince princess captain capt rev reverend professor prof
