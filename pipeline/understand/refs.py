@@ -501,6 +501,9 @@ def _position_near(body: str, i: int, word: str, out: list) -> None:
 
 def _position_before_noun(body: str, i: int, out: list) -> None:
     """"the first post", "the first negative poster", "previous comment", "the above comment"."""
+    near = body[max(0, i - 40):i].rsplit(None, 3)[-2:]
+    if not any(word.lower() in _POSITION_WORDS for word in near):
+        return  # most "post"s and "comment"s: no position word just before
     end = _noun_at(body, i, _COMMENT_NOUNS)
     if end < 0:
         return
