@@ -310,6 +310,13 @@ def _at_sign(body: str, at: int, names: frozenset, clock12: bool, out: list) -> 
     if not match:
         return
     name = match.group(1)
+    # A known name of several words, some in lower case ("@Old hand"), is taken whole.
+    known = [n for n in names if body.startswith(n, match.start(1)) and len(n) > len(name)]
+    if known:
+        name = max(known, key=len)
+        end = match.start(1) + len(name)
+        out.append(Ref(at, end, body[at:end], NAME, name, name=name))
+        return
     first = name.split()[0]
     if first.lower() in ANONYMOUS_WORDS or first.lower() in _WRITER_WORDS:
         return  # "@Anon" alone addresses no one in particular; with a time it is a time reference
