@@ -275,6 +275,12 @@ def test_position_words_in_their_ordinary_sense_are_not_references(body):
     assert [r for r in find_refs(body) if r.kind == POSITION] == []
 
 
+def test_positions_are_looked_for_in_replies_or_in_a_flat_thread():
+    bodies = ["First.", "I agree with the previous comment.", "Same as the previous comment."]
+    assert [len(r) for r in find_refs_many(bodies, replies=[False, True, False])] == [0, 1, 0]
+    assert [len(r) for r in find_refs_many(bodies, replies=[False, False, False])] == [0, 1, 1]
+
+
 def test_many_bodies_at_once_is_each_body_alone():
     rng = seeded(3)
     names = known_names(["Wayfarer", "Old Lag", "SPO"], ["Alice Smith"], ["Jim Brown", "Jim"])

@@ -581,7 +581,8 @@ def find_refs_many(bodies: Sequence[str], names: Iterable[str] = (),
     ``replies``: which comments are replies. Positions ("the poster above", "your last
     point") are then looked for in replies only: a reply is where a reader points at
     the comment above, and searching every comment for them would cost about as much
-    again as all the rest.
+    again as all the rest. In a thread with no replies at all (a page in Blogger's
+    classic, flat markup) they are looked for everywhere.
     """
     known = names if isinstance(names, frozenset) else usable_names(tuple(names))
     bodies = list(bodies)
@@ -624,7 +625,7 @@ def find_refs_many(bodies: Sequence[str], names: Iterable[str] = (),
                 i = text.find(key, i + 1)
     if replies is not None:
         chosen = [k for k, reply in enumerate(replies) if reply]
-        if len(chosen) < len(bodies):
+        if chosen and len(chosen) < len(bodies):
             text = _SEP + _SEP.join(bodies[k] for k in chosen)
             starts = []
             position = 1
