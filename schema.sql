@@ -108,10 +108,32 @@ CREATE TABLE IF NOT EXISTS comments (
     author_id INTEGER REFERENCES authors(id),  -- NULL: anonymous, or not known
     published_at TEXT,              -- the exact time, ISO 8601 with its offset, where the file gives it
     deleted INTEGER NOT NULL DEFAULT 0,  -- 1: removed on the blog; kept, without text, as replies may answer it
+    shown_time TEXT,                -- HH:MM, the time the blog showed beside it, in its own zone
+    signature TEXT,                 -- the writer's sign-off, as written ('Getafix, Anon 20:43)
+    signed_time TEXT,               -- HH:MM written in the signature: the writer's time, not always this comment's
     body TEXT NOT NULL,             -- without list numbers or markers, paragraphs kept
     first_line INTEGER NOT NULL,    -- line span in the source
     last_line INTEGER NOT NULL,
     UNIQUE (post_id, path)
+);
+
+-- Where a comment addresses another comment, or the post, in its text: by the time
+-- a comment was shown (@Anon 9:19), by name (Getafix - ...), by position (the PSO above).
+CREATE TABLE IF NOT EXISTS comment_refs (
+    id INTEGER PRIMARY KEY,
+    post_id INTEGER NOT NULL REFERENCES posts(id) ON DELETE CASCADE,
+    comment_id INTEGER NOT NULL REFERENCES comments(id) ON DELETE CASCADE,  -- the comment that addresses
+    start INTEGER NOT NULL,         -- offsets of text in that comment's body
+    "end" INTEGER NOT NULL,
+    text TEXT NOT NULL,             -- exactly as written
+    kind TEXT NOT NULL,             -- time, name, position
+    target TEXT NOT NULL,           -- the time or name as written, or the position's word
+    target_comment_id INTEGER REFERENCES comments(id) ON DELETE SET NULL,  -- the comment addressed; NULL: not told
+    target_post INTEGER NOT NULL DEFAULT 0,  -- 1: addresses the post or its author
+    method TEXT,                    -- how it was resolved (shown-time, signed-time, signature, author, blog-author,
+                                    -- first, parent, previous, ...); NULL: unresolved
+    confidence REAL NOT NULL,       -- how often the method names the comment a careful reader would (0..1)
+    candidates INTEGER NOT NULL     -- comments that fitted: 2 or more left it unresolved
 );
 
 -- What the parser had to say about a file, one row per remark.
@@ -175,6 +197,9 @@ CREATE INDEX IF NOT EXISTS posts_published ON posts(published);
 CREATE INDEX IF NOT EXISTS date_mentions_post_id ON date_mentions(post_id);
 CREATE INDEX IF NOT EXISTS date_mentions_comment_id ON date_mentions(comment_id);
 CREATE INDEX IF NOT EXISTS date_mentions_value ON date_mentions(value);
+CREATE INDEX IF NOT EXISTS comment_refs_post_id ON comment_refs(post_id);
+CREATE INDEX IF NOT EXISTS comment_refs_comment_id ON comment_refs(comment_id);
+CREATE INDEX IF NOT EXISTS comment_refs_target_comment_id ON comment_refs(target_comment_id);
 
 -- Each reply beside the comment it answers and its post.
 CREATE VIEW IF NOT EXISTS replies AS
@@ -191,3 +216,32 @@ SELECT
 FROM comments AS reply
 JOIN comments AS parent ON parent.id = reply.parent_id
 JOIN posts ON posts.id = reply.post_id;
+
+-- Who answers whom: Blogger's replies (via 'reply') and the references resolved to a
+-- comment or the post (via 'time', 'name', 'position'), each with the authors
+-- beside it (NULL: anonymous, or not known).
+CREATE VIEW IF NOT EXISTS interactions AS
+SELECT
+    reply.id AS from_comment_id,
+    reply.parent_id AS to_comment_id,
+    NULL AS to_post_id,
+    'reply' AS via,
+    reply.post_id AS post_id,
+    reply.author_id AS from_author_id,
+    parent.author_id AS to_author_id
+FROM comments AS reply
+JOIN comments AS parent ON parent.id = reply.parent_id
+UNION ALL
+SELECT
+    refs.comment_id,
+    refs.target_comment_id,
+    CASE WHEN refs.target_post THEN refs.post_id END,
+    refs.kind,
+    refs.post_id,
+    source.author_id,
+    CASE WHEN refs.target_post THEN posts.author_id ELSE target.author_id END
+FROM comment_refs AS refs
+JOIN comments AS source ON source.id = refs.comment_id
+JOIN posts ON posts.id = refs.post_id
+LEFT JOIN comments AS target ON target.id = refs.target_comment_id
+WHERE refs.target_comment_id IS NOT NULL OR refs.target_post = 1;

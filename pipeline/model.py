@@ -108,6 +108,10 @@ class Comment:
     published_at: Optional[str] = None  # ISO 8601 with offset
     author: Optional[Author] = None  # None: anonymous, or not known
     deleted: bool = False  # removed on the blog: kept, with no text, as replies may answer it
+    shown_time: Optional[str] = None  # HH:MM, the time the blog showed beside it, in its own zone
+    # Who said what to whom (understand.people):
+    signature: Optional[str] = None  # the writer's sign-off, as written
+    signed_time: Optional[str] = None  # HH:MM written in the signature ("Anon 20:43")
 
 
 @dataclass
@@ -140,6 +144,7 @@ class Thread:
     comments: list[Comment]
     mentions: list = field(default_factory=list)  # dates.Mention, in the body then each comment
     complete: bool = True  # False when the file holds only some of the post's comments
+    refs: list = field(default_factory=list)  # people.Reference: where comments address each other
 
 
 @dataclass

@@ -10,7 +10,8 @@ The kind of file is told from its content (``read.sniff``), and one reader reads
 - Blogger's export or a Takeout feed: ``feed`` (every post of a blog, thread by
   thread, from a stream that never holds the whole file).
 
-Then, for every post, the dates written in it (``understand.dates``). ``parse_bytes``
+Then, for every post, the dates written in it (``understand.dates``), and who said
+what to whom: signatures and references between comments (``understand.people``). ``parse_bytes``
 is a pure function of a file's path and bytes, so files can be parsed in any order,
 in parallel, or elsewhere; the load stage writes what it returns.
 """
@@ -28,6 +29,7 @@ from .read.split import find_non_dump, split_lines
 from .read.threads import build_thread
 from .understand.blogger import normalise_thread
 from .understand.normalise import normalise_post
+from .understand.people import understand_people
 
 # The layout recorded for a file that could not be read as a post page at all.
 NOT_READ = "none"
@@ -73,8 +75,9 @@ def parse_dump(path: str, data: bytes) -> ParsedFile:
     issues.extend(thread_issues)
     post, mentions, post_issues = normalise_post(split, comments)
     issues.extend(post_issues)
+    refs = understand_people(post, comments)
     parsed.layout, parsed.placement, parsed.layout_note = split.layout, split.placement, split.layout_note
-    parsed.threads = [Thread(post, comments, mentions)]
+    parsed.threads = [Thread(post, comments, mentions, refs=refs)]
     parsed.issues = sorted(issues, key=lambda issue: issue.line)
     return parsed
 
@@ -99,7 +102,8 @@ def parse_page(path: str, data: bytes) -> ParsedFile:
 def understand_remote(remote) -> tuple[Thread, list[Issue]]:
     """A thread of Blogger's entries (``read.blogger.RemoteThread``) understood."""
     post, comments, mentions, issues = normalise_thread(remote)
-    return Thread(post, comments, mentions, remote.complete), issues
+    refs = understand_people(post, comments, twelve_hour=remote.twelve_hour)
+    return Thread(post, comments, mentions, remote.complete, refs), issues
 
 
 def iter_feed(source: BinaryIO, report: FeedReport) -> Iterator[Thread]:

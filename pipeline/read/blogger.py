@@ -50,6 +50,8 @@ class Entry:
     labels: tuple[str, ...] = ()
     deleted: bool = False  # a comment whose content was removed: kept, without text
     date_text: Optional[str] = None  # a page's date header, where it has no exact time
+    shown_time: Optional[str] = None  # HH:MM as the blog showed it, in its own time zone
+    twelve_hour: bool = False  # the blog shows times with AM/PM
 
 
 @dataclass
@@ -59,6 +61,11 @@ class RemoteThread:
     post: Entry
     comments: list[Entry] = field(default_factory=list)
     complete: bool = True  # False when the file says it holds only some of the comments
+
+    @property
+    def twelve_hour(self) -> bool:
+        """Whether the blog shows comment times with AM/PM ("9:19 PM")."""
+        return any(comment.twelve_hour for comment in self.comments)
 
 
 def author_of(name: Optional[str], uri: Optional[str]) -> Optional[Author]:
@@ -181,7 +188,7 @@ _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 def _comment(entry: Entry, path: str, parent: Optional[str], depth: int, position: int, seq: int) -> Comment:
     return Comment(path, parent, depth, position, seq, "" if entry.deleted else html_to_text(entry.content),
                    entry.line, entry.line, remote_id=entry.remote_id, published_at=entry.published_at,
-                   author=entry.author, deleted=entry.deleted)
+                   author=entry.author, deleted=entry.deleted, shown_time=entry.shown_time)
 
 
 # Month names in the languages of Blogger's date headers (English, German, French,
@@ -223,3 +230,20 @@ def parse_shown_date(text: Optional[str]) -> Optional[dt.date]:
         return dt.date(years[-1], month, days[0])
     except ValueError:
         return None
+
+
+_CLOCK = re.compile(r"(?<!\d)(\d{1,2})[:.](\d{2})(?!\d)(?:\s*([AaPp])\.?\s*[Mm]\b\.?)?")
+
+
+def shown_clock(text: Optional[str]) -> tuple[Optional[str], bool]:
+    """The time a page shows (``March 6, 2014 at 10:23 AM``, ``6. März 2014 um 18:01``)
+    as 24-hour ``HH:MM``, and whether it was written with AM/PM."""
+    match = _CLOCK.search(text or "")
+    if not match:
+        return None, False
+    hour, minute = int(match[1]), match[2]
+    if match[3]:
+        hour = hour % 12 + (12 if match[3].lower() == "p" else 0)
+    if hour > 23:
+        return None, False
+    return f"{hour:02d}:{minute}", bool(match[3])

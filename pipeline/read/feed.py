@@ -27,7 +27,7 @@ from typing import BinaryIO, Iterator, Optional
 import lxml.etree
 
 from ..model import Issue
-from .blogger import Entry, RemoteThread, author_of, iso_time, tag_parts, trailing_number
+from .blogger import Entry, RemoteThread, author_of, iso_time, shown_clock, tag_parts, trailing_number
 from .html import xml_parser_options
 
 EXPORT = "blogger-export"
@@ -169,10 +169,13 @@ def _export_entry(element, children, report: FeedReport) -> Optional[Entry]:
         reply_to = children.get("in-reply-to")
         entry.post_id = tag_parts(reply_to[0].get("ref"))[2] if reply_to else None
         entry.parent_id = next((trailing_number(href) for (rel, _), href in links.items() if rel == "related"), None)
-        entry.deleted = any(prop.get("name") == "blogger.contentRemoved" and prop.get("value") == "true"
-                            for prop in children.get("extendedProperty", []))
+        properties = {prop.get("name"): prop.get("value") for prop in children.get("extendedProperty", [])}
+        entry.deleted = properties.get("blogger.contentRemoved") == "true"
         if entry.deleted:
             entry.content = ""
+        # The time as the blog showed it: the export's times are in the blog's own zone.
+        entry.shown_time = entry.published_at[11:16] if entry.published_at else None
+        entry.twelve_hour = shown_clock(properties.get("blogger.displayTime"))[1]
     entry.url = next((href for (rel, kind_), href in links.items() if rel == "alternate"), None)
     return entry
 

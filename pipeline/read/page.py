@@ -29,7 +29,7 @@ import lxml.etree
 import lxml.html
 
 from ..model import Issue
-from .blogger import Entry, RemoteThread, author_of, from_epoch_ms, iso_time
+from .blogger import Entry, RemoteThread, author_of, from_epoch_ms, iso_time, shown_clock
 from .html import html_parser
 
 THREADED = "threaded"
@@ -173,12 +173,13 @@ def _threaded_comment(item) -> Optional[Entry]:
     content = _first(block, f".//*[{_has_class('comment-content')}]")
     deleted = content is not None and bool(content.xpath(f".//*[{_has_class('deleted-comment')}]"))
     time = _first(block, f".//*[{_has_class('datetime')}]//a[contains(@href, 'showComment=')]")
+    shown, twelve_hour = shown_clock(time.text_content() if time is not None else None)
     return Entry(
         kind="comment", remote_id=match[1], line=item.sourceline or 1,
         published_at=_shown_time(time.get("href")) if time is not None else None,
         content="" if deleted or content is None else _inner_html(content),
         author=author_of(name, unwayback(link.get("href")) if link is not None else None),
-        deleted=deleted,
+        deleted=deleted, shown_time=shown, twelve_hour=twelve_hour,
     )
 
 
@@ -208,6 +209,7 @@ def _classic(block) -> list[Entry]:
             time = _first(child, ".//a[contains(@href, 'showComment=')]")
             if time is not None:
                 current.published_at = _shown_time(time.get("href"))
+                current.shown_time, current.twelve_hour = shown_clock(time.text_content())
     return out
 
 

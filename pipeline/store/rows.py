@@ -40,14 +40,18 @@ COLUMNS = {
               "published_month", "author_id", "body", "first_line", "last_line", "comment_count"),
     "post_labels": ("post_id", "label"),
     "comments": ("id", "post_id", "parent_id", "path", "depth", "position", "seq", "remote_id", "author_id",
-                 "published_at", "deleted", "body", "first_line", "last_line"),
+                 "published_at", "deleted", "shown_time", "signature", "signed_time", "body", "first_line",
+                 "last_line"),
+    "comment_refs": ("id", "post_id", "comment_id", "start", "end", "text", "kind", "target", "target_comment_id",
+                     "target_post", "method", "confidence", "candidates"),
     "date_mentions": ("id", "post_id", "comment_id", "text", "start", "end", "value", "precision", "resolution"),
     "parse_issues": ("id", "source_id", "line", "kind", "severity", "message"),
 }
 TABLES = tuple(COLUMNS)
 # The tables of a post's own rows, and the columns in them that hold ids of its block.
-THREAD_TABLES = ("posts", "post_labels", "comments", "date_mentions")
+THREAD_TABLES = ("posts", "post_labels", "comments", "comment_refs", "date_mentions")
 THREAD_IDS = {"posts": ("id",), "post_labels": ("post_id",), "comments": ("id", "post_id", "parent_id"),
+              "comment_refs": ("id", "post_id", "comment_id", "target_comment_id"),
               "date_mentions": ("id", "post_id", "comment_id")}
 # The layouts recorded for a file whose posts another file holds.
 COPY = "copy"  # byte for byte the other file
@@ -223,6 +227,7 @@ def thread_rows(thread: Thread, base: int, source_id: int, authors: dict[str, tu
     keys = {c.path: c.remote_id or c.path for c in thread.comments}
     ids = dict(zip(keys, _numbered(base, keys.values())))
     mention_ids = _numbered(base, (f"{m.comment_path or ''}\x1f{m.start}" for m in thread.mentions))
+    ref_ids = _numbered(base, (f"ref\x1f{r.comment_path}\x1f{r.start}" for r in thread.refs))
     published: Optional[str] = post.published
     rows: dict[str, list[tuple]] = {
         "posts": [(
@@ -234,9 +239,14 @@ def thread_rows(thread: Thread, base: int, source_id: int, authors: dict[str, tu
         "post_labels": [(base, label) for label in dict.fromkeys(post.labels)],
         "comments": [
             (ids[c.path], base, ids[c.parent_path] if c.parent_path else None, c.path, c.depth, c.position, c.seq,
-             c.remote_id, _author(c.author, authors), c.published_at, int(c.deleted), c.body, c.first_line,
-             c.last_line)
+             c.remote_id, _author(c.author, authors), c.published_at, int(c.deleted), c.shown_time, c.signature,
+             c.signed_time, c.body, c.first_line, c.last_line)
             for c in thread.comments
+        ],
+        "comment_refs": [
+            (ref_id, base, ids[r.comment_path], r.start, r.end, r.text, r.kind, r.target,
+             ids[r.target_path] if r.target_path else None, int(r.target_post), r.method, r.confidence, r.candidates)
+            for ref_id, r in zip(ref_ids, thread.refs)
         ],
         "date_mentions": [
             (mention_id, base, ids[m.comment_path] if m.comment_path else None, m.text, m.start, m.end, m.value,
@@ -258,7 +268,8 @@ def _author(author: Optional[Author], authors: dict[str, tuple]) -> Optional[int
 
 def _over_capacity(thread: Thread) -> Optional[str]:
     limit = max_rows_per_file()
-    counts = {"comments": len(thread.comments), "date mentions": len(thread.mentions)}
+    counts = {"comments": len(thread.comments), "date mentions": len(thread.mentions),
+              "references": len(thread.refs)}
     over = [f"{count:,} {what}" for what, count in counts.items() if count > limit]
     return " and ".join(over) or None
 

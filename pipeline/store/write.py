@@ -387,6 +387,7 @@ def delete_posts(db: sqlite_utils.Database, source_ids: list[int]) -> None:
     marks = _marks(len(source_ids))
     posts = f"SELECT id FROM posts WHERE source_id IN ({marks})"
     for sql in (f"DELETE FROM date_mentions WHERE post_id IN ({posts})",
+                f"DELETE FROM comment_refs WHERE post_id IN ({posts})",
                 f"DELETE FROM post_labels WHERE post_id IN ({posts})",
                 f"DELETE FROM comments WHERE parent_id IS NOT NULL AND post_id IN ({posts})",
                 f"DELETE FROM comments WHERE post_id IN ({posts})",
