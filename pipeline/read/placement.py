@@ -32,7 +32,7 @@ SELF, RESPONSE, LOWER, JOINING, LINKED, OTHER = "self", "response", "lower", "jo
 OPENINGS = (SELF, RESPONSE, LOWER, JOINING, LINKED, OTHER)
 
 # How a line ends. "short": a few words with no closing punctuation, as signatures
-# are ("PO", "'Getafix"); "open": a line that introduces or runs on (":", ":-", ",").
+# are ("PO", "'Kestrel"); "open": a line that introduces or runs on (":", ":-", ",").
 CLOSED, OPEN, LINK, SHORT, PLAIN = "closed", "open", "link", "short", "plain"
 ENDINGS = (CLOSED, OPEN, LINK, SHORT, PLAIN)
 
