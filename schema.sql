@@ -28,7 +28,9 @@ CREATE TABLE IF NOT EXISTS archives (
     name TEXT NOT NULL UNIQUE,      -- `pipeline load --archive NAME`; by default the folder's name
     root TEXT NOT NULL,             -- the folder, absolute, symlinks resolved; followed when it moves
     first_loaded TEXT NOT NULL,     -- ISO 8601, UTC
-    last_loaded TEXT NOT NULL
+    last_loaded TEXT NOT NULL,
+    blog_author TEXT                -- `pipeline load --blog-author NAME`: whom readers of its dumps address as the
+                                    -- blog's author (Blogger's files name the post's author themselves)
 );
 
 -- One row per raw file.

@@ -45,6 +45,9 @@ def cli():
 @click.option("--archive", "archive", metavar="NAME",
               help="The archive the files belong to  [default: the one whose folder holds them, else a new one "
                    "named after the folder]")
+@click.option("--blog-author", metavar="NAME",
+              help="Whom readers of the archive's text dumps address as the blog's author (\"Jim Brown\": also "
+                   "\"Jim\", \"Mr Brown\"); kept for the archive. Blogger's files name each post's author.")
 @click.option("--keep-missing", is_flag=True,
               help="Keep the rows of files that are gone from a folder being loaded.")
 @click.option("--rebuild", is_flag=True,
@@ -52,7 +55,7 @@ def cli():
 @click.option("--workers", type=click.IntRange(1), default=None,
               help="Processes that parse files  [default: one per core]")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar, warnings or summary; errors only.")
-def load(paths, db_path, archive, keep_missing, rebuild, workers, quiet):
+def load(paths, db_path, archive, blog_author, keep_missing, rebuild, workers, quiet):
     """Load dump files, and every file in dump folders, into the database.
 
     PATHS default to raw/. Files belong to archives: a folder loaded as one (a blog,
@@ -104,8 +107,8 @@ def load(paths, db_path, archive, keep_missing, rebuild, workers, quiet):
                     say(f"{result.path} is {result.note}")
                 bar.update(1)
 
-            report = load_paths(db, paths, archive=archive, keep_missing=keep_missing, on_file=on_file,
-                                workers=workers)
+            report = load_paths(db, paths, archive=archive, blog_author=blog_author, keep_missing=keep_missing,
+                                on_file=on_file, workers=workers)
     except LoadInterrupted as interrupted:
         signal_number = stopped[0] if stopped else signal.SIGINT
         click.echo(f"Stopped: {interrupted.report.saved:,} of {total:,} files saved; "

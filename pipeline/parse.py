@@ -18,7 +18,7 @@ in parallel, or elsewhere; the load stage writes what it returns.
 from __future__ import annotations
 
 import hashlib
-from typing import BinaryIO, Iterator
+from typing import BinaryIO, Iterator, Optional
 
 from .model import Issue, ParsedFile, Thread
 from .read import sniff
@@ -37,11 +37,12 @@ NOT_READ = "none"
 FEED = "feed"
 
 
-def parse_bytes(path: str, data: bytes) -> ParsedFile:
+def parse_bytes(path: str, data: bytes, blog_author: Optional[str] = None) -> ParsedFile:
     """Parse the bytes of one dump or saved page; never raises for bad input, it reports issues.
 
     A feed (Blogger's export, a Takeout feed) is recognised, not read: its
-    ``format`` says which, and it has no threads (see ``parse_feed``).
+    ``format`` says which, and it has no threads (see ``parse_feed``). ``blog_author``
+    is whom a dump's readers address as the blog's author, where known.
     """
     kind = sniff.sniff(data[:sniff.SNIFF_BYTES])
     if sniff.is_feed(kind):
@@ -51,10 +52,10 @@ def parse_bytes(path: str, data: bytes) -> ParsedFile:
     if kind == sniff.OTHER:
         return _file(path, data, kind, NOT_READ, [], [Issue(
             1, "not-a-post", "an XML document that is neither Blogger's export nor a Takeout feed", "error")])
-    return parse_dump(path, data)
+    return parse_dump(path, data, blog_author)
 
 
-def parse_dump(path: str, data: bytes) -> ParsedFile:
+def parse_dump(path: str, data: bytes, blog_author: Optional[str] = None) -> ParsedFile:
     """Parse a text dump of a post page."""
     decoded = decode_bytes(data)
     lines = decoded.lines
@@ -75,7 +76,7 @@ def parse_dump(path: str, data: bytes) -> ParsedFile:
     issues.extend(thread_issues)
     post, mentions, post_issues = normalise_post(split, comments)
     issues.extend(post_issues)
-    refs = understand_people(post, comments)
+    refs = understand_people(post, comments, blog_author)
     parsed.layout, parsed.placement, parsed.layout_note = split.layout, split.placement, split.layout_note
     parsed.threads = [Thread(post, comments, mentions, refs=refs)]
     parsed.issues = sorted(issues, key=lambda issue: issue.line)

@@ -127,3 +127,37 @@ def test_interactions_join_replies_and_references(tmp_path):
     by_ref = db.execute("SELECT count(*) FROM interactions WHERE via != 'reply'").fetchone()[0]
     assert by_ref == db.execute("SELECT count(*) FROM comment_refs WHERE target_comment_id IS NOT NULL "
                                 "OR target_post = 1").fetchone()[0] > 0
+
+
+def test_the_blog_s_author_by_name_is_the_post_once_the_archive_says_who_it_is(tmp_path):
+    shutil.copytree(RAW, tmp_path / "raw")
+    db = open_database(tmp_path / "blog.db")
+    load_paths(db, [tmp_path / "raw"])
+    addressed = [(name, path, ref["text"]) for name, label in labels().items()
+                 for path, comment in label["comments"].items() for ref in comment["refs"]
+                 if ref["target_post"] and ref["resolvable_from_text"]]
+    assert addressed
+
+    def posts_addressed():
+        return {(row["path"], row["comment"]) for row in db.query(
+            """SELECT s.path, c.path AS comment FROM comment_refs r JOIN comments c ON c.id = r.comment_id
+               JOIN posts p ON p.id = r.post_id JOIN sources s ON s.id = p.source_id
+               WHERE r.target_post = 1 AND r.kind = 'name'""")}
+
+    assert posts_addressed() == set()
+    report = load_paths(db, [tmp_path / "raw"], blog_author="Jim Brown")
+    assert report.loaded == 5  # read again: what their references point at changed
+    assert {(name, path) for name, path, _ in addressed} <= posts_addressed()
+    assert db.execute("SELECT blog_author FROM archives").fetchone()[0] == "Jim Brown"
+    assert load_paths(db, [tmp_path / "raw"]).loaded == 0  # kept: not given again
+    assert check_database(db) == []
+
+
+def test_the_demo_blog_loads_with_its_references_resolved(tmp_path):
+    from pipeline.tools.demo import write_demo
+    write_demo(tmp_path / "demo", seed=4, posts=4)
+    db = open_database(tmp_path / "demo.db")
+    assert load_paths(db, [tmp_path / "demo"]).loaded == 1
+    assert db.execute("SELECT count(*) FROM comment_refs WHERE kind = 'time' AND method = 'shown-time'"
+                      ).fetchone()[0] > 0
+    assert check_database(db) == []

@@ -38,6 +38,7 @@ class Archive:
     id: int
     name: str
     root: str  # absolute, symlinks resolved
+    blog_author: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,7 @@ def now() -> str:
 
 
 def all_archives(db: sqlite_utils.Database) -> list[Archive]:
-    return [Archive(*row) for row in db.execute("SELECT id, name, root FROM archives ORDER BY id")]
+    return [Archive(*row) for row in db.execute("SELECT id, name, root, blog_author FROM archives ORDER BY id")]
 
 
 def innermost(archives: Iterable[Archive], path: str) -> Optional[Archive]:
@@ -192,6 +193,17 @@ def _create(db: sqlite_utils.Database, name: str, root: str) -> Archive:
 def _move(db: sqlite_utils.Database, archive: Archive, root: str) -> None:
     db.execute("UPDATE archives SET root = ? WHERE id = ?", [root, archive.id])
     archive.root = root
+
+
+def set_blog_author(db: sqlite_utils.Database, archives: Iterable[Archive], name: str) -> None:
+    """Record whom the archives' readers address as the blog's author; where that
+    changes, their files are read again (what their references point at may change)."""
+    for archive in {a.id: a for a in archives}.values():
+        if archive.blog_author == name:
+            continue
+        db.execute("UPDATE archives SET blog_author = ? WHERE id = ?", [name, archive.id])
+        db.execute("UPDATE sources SET mtime_ns = NULL, sha256 = '' WHERE archive_id = ?", [archive.id])
+        archive.blog_author = name
 
 
 def mark_loaded(db: sqlite_utils.Database, archives: Iterable[Archive]) -> None:

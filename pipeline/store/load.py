@@ -24,7 +24,7 @@ from typing import Callable, Iterable, Iterator, Optional
 
 import sqlite_utils
 
-from .archives import Archive, all_archives, mark_loaded, real, resolve_targets
+from .archives import Archive, all_archives, mark_loaded, real, resolve_targets, set_blog_author
 from .finish import ensure_finished, mark_unfinished
 from .plan import Gone, Job, Unchanged, Walked, display_path, find_gone, iter_decisions, iter_files, iter_named
 from ..parse import feed_file
@@ -91,6 +91,7 @@ def load_paths(
     paths: Iterable[str | os.PathLike],
     *,
     archive: Optional[str] = None,
+    blog_author: Optional[str] = None,
     keep_missing: bool = False,
     on_file: Optional[Callable[[FileResult], None]] = None,
     workers: Optional[int] = None,
@@ -98,7 +99,9 @@ def load_paths(
     """Load every file under ``paths`` into its archive, skipping those unchanged.
 
     ``archive`` names the archive the paths belong to; by default each goes into the
-    archive whose folder holds it, or a new one named after its folder. A file
+    archive whose folder holds it, or a new one named after its folder.
+    ``blog_author`` is whom the archives' readers address as the blog's author (for
+    text dumps, which do not say; Blogger's files name each post's author). A file
     whose size and modification time are those recorded is not read; one that was
     touched but not changed is read and hashed, not parsed; one byte for byte like
     a file already loaded is recorded as its copy. Rows of files gone from a folder
@@ -113,7 +116,7 @@ def load_paths(
     report = LoadReport()
     db.conn.set_progress_handler(lambda: _Stop.requested, _STOP_CHECK_STEPS)
     try:
-        _load(db, list(paths), archive, keep_missing, on_file, workers, report)
+        _load(db, list(paths), archive, blog_author, keep_missing, on_file, workers, report)
     except LoadInterrupted:
         raise
     except KeyboardInterrupt:
@@ -127,10 +130,12 @@ def load_paths(
     return report
 
 
-def _load(db, paths, archive_name, keep_missing, on_file, workers, report) -> None:
+def _load(db, paths, archive_name, blog_author, keep_missing, on_file, workers, report) -> None:
     cold = db.execute("SELECT 1 FROM sources LIMIT 1").fetchone() is None
     with db.atomic():
         targets = resolve_targets(db, paths, archive_name)
+        if blog_author is not None:
+            set_blog_author(db, [target.archive for target in targets], blog_author)
     archives = all_archives(db)
     writer = Writer(db, report, cold, on_file)
     try:
@@ -299,15 +304,15 @@ def iter_orphans(db: sqlite_utils.Database) -> Iterator[Job]:
     or itself held by another.
     """
     rows = db.execute(
-        """SELECT s.id, s.archive_id, s.path, a.root FROM sources s
+        """SELECT s.id, s.archive_id, s.path, a.root, a.blog_author FROM sources s
            JOIN archives a ON a.id = s.archive_id
            LEFT JOIN sources o ON o.id = s.held_by
            WHERE s.layout IN (?, ?) AND (o.id IS NULL OR o.held_by IS NOT NULL
                  OR (s.layout = ? AND o.sha256 != s.sha256))""", [COPY, SUPERSEDED, COPY]).fetchall()
-    for source_id, archive_id, path, root in rows:
+    for source_id, archive_id, path, root, blog_author in rows:
         file = os.path.join(root, path)
         if os.path.isfile(file):
-            yield Job(file, path, archive_id, source_id, display_path(file), recorded=True)
+            yield Job(file, path, archive_id, source_id, display_path(file), recorded=True, blog_author=blog_author)
 
 
 def count_files(paths: Iterable[str | os.PathLike], db_path: Optional[str | os.PathLike] = None) -> int:

@@ -40,6 +40,7 @@ class Job:
     shown: str
     known_sha256: Optional[str] = None  # of the copy already loaded, if any
     recorded: bool = False  # whether the database has rows of it, to be replaced
+    blog_author: Optional[str] = None  # whom its readers address as the blog's author (its archive's)
 
 
 @dataclass(frozen=True)
@@ -149,7 +150,8 @@ def iter_decisions(db: sqlite_utils.Database, walked: Iterable[Walked],
         for item in chunk:
             row = known.get((item.archive.id, item.path))
             if row is None:
-                yield Job(item.file, item.path, item.archive.id, new_id(item), item.shown)
+                yield Job(item.file, item.path, item.archive.id, new_id(item), item.shown,
+                          blog_author=item.archive.blog_author)
                 continue
             source_id, sha256, size, mtime_ns = row
             try:
@@ -160,7 +162,8 @@ def iter_decisions(db: sqlite_utils.Database, walked: Iterable[Walked],
             if unchanged:
                 yield Unchanged(item)
             else:
-                yield Job(item.file, item.path, item.archive.id, source_id, item.shown, sha256, recorded=True)
+                yield Job(item.file, item.path, item.archive.id, source_id, item.shown, sha256, recorded=True,
+                          blog_author=item.archive.blog_author)
 
 
 def _recorded(db: sqlite_utils.Database, chunk: list[Walked]) -> dict[tuple[int, str], tuple]:

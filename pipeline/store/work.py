@@ -112,7 +112,7 @@ def read_and_parse(job: Job | Part) -> Result:
         return Feed(job, kind, mtime_ns)
     if job.known_sha256 and hashlib.sha256(data).hexdigest() == job.known_sha256:
         return Touched(job, mtime_ns)
-    parsed = parse_bytes(job.path, data)
+    parsed = parse_bytes(job.path, data, blog_author=job.blog_author)
     parsed.mtime_ns = mtime_ns
     return Parsed(job, rows_of(parsed, job.source_id, job.archive_id))
 
