@@ -55,7 +55,8 @@ def cli():
 @click.option("--workers", type=click.IntRange(1), default=None,
               help="Processes that parse files  [default: one per core]")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar, warnings or summary; errors only.")
-def load(paths, db_path, archive, blog_author, keep_missing, rebuild, workers, quiet):
+@click.option("--timings", is_flag=True, help="Say how long each stage of the load took.")
+def load(paths, db_path, archive, blog_author, keep_missing, rebuild, workers, quiet, timings):
     """Load dump files, and every file in dump folders, into the database.
 
     PATHS default to raw/. Files belong to archives: a folder loaded as one (a blog,
@@ -133,6 +134,9 @@ def load(paths, db_path, archive, blog_author, keep_missing, rebuild, workers, q
             + (f" (not posts, left out: {skipped})" if skipped else ""),
             err=True,
         )
+    if timings:
+        for stage, seconds in report.timings.items():
+            click.echo(f"{stage}: {seconds:.2f} s", err=True)
     if report.failed:
         sys.exit(1)
 

@@ -1,7 +1,10 @@
 """Stage 6: finishing work after a load; every function here is idempotent."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import time
+from typing import Optional
 
 import sqlite_utils
 
@@ -37,24 +40,39 @@ def mark_unfinished(db: sqlite_utils.Database) -> None:
     db.execute("UPDATE pipeline_state SET value = '0' WHERE key = 'finished'")
 
 
-def ensure_finished(db: sqlite_utils.Database) -> bool:
+def ensure_finished(db: sqlite_utils.Database, timings: Optional[dict[str, float]] = None) -> bool:
     """Bring the derived tables in step with the loaded rows, if they are not.
 
     Does nothing (and writes nothing) when no load has changed a row since the last
-    time; returns whether there was work to do.
+    time; returns whether there was work to do. ``timings`` is given the seconds
+    each step took.
     """
     [finished] = db.execute("SELECT value FROM pipeline_state WHERE key = 'finished'").fetchone()
     if finished == "1":
         return False
-    # executescript commits: this does not run inside a transaction.
-    ensure_schema(db)  # the indexes a first load goes without
-    ensure_search(db)
-    ensure_statistics(db)
-    with db.atomic():
+    timings = {} if timings is None else timings
+    with timed(timings, "indexes"):
+        # executescript commits: this does not run inside a transaction.
+        ensure_schema(db)  # the indexes a first load goes without
+    with timed(timings, "search index"):
+        ensure_search(db)
+    with timed(timings, "statistics"):
+        ensure_statistics(db)
+    with timed(timings, "dates and authors"), db.atomic():
         ensure_dates(db)
         ensure_authors(db)
         db.execute("UPDATE pipeline_state SET value = '1' WHERE key = 'finished'")
     return True
+
+
+@contextlib.contextmanager
+def timed(timings: dict[str, float], stage: str):
+    """Add the seconds the block takes to ``timings[stage]``."""
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - started
 
 
 def ensure_authors(db: sqlite_utils.Database) -> None:

@@ -25,7 +25,7 @@ from typing import Callable, Iterable, Iterator, Optional
 import sqlite_utils
 
 from .archives import Archive, all_archives, mark_loaded, real, resolve_targets, set_blog_author
-from .finish import ensure_finished, mark_unfinished
+from .finish import ensure_finished, mark_unfinished, timed
 from .plan import Gone, Job, Unchanged, Walked, display_path, find_gone, iter_decisions, iter_files, iter_named
 from ..parse import feed_file
 from ..read.blogger import RemoteThread
@@ -38,6 +38,9 @@ from .write import FileResult, LoadReport, Writer, shared_journal
 __all__ = ["FileResult", "LoadReport", "LoadInterrupted", "count_files", "load_paths", "open_database",
            "request_stop"]
 
+# The stages of a load, as ``LoadReport.timings`` gives their seconds.
+STAGES = ("files (parsed and written)", "of which writing rows", "files gone", "feeds (parsed and written)",
+          "last commit", "indexes", "search index", "statistics", "dates and authors", "journal")
 # Companions SQLite keeps beside a database file.
 _DATABASE_FILES = ("", "-wal", "-shm", "-journal")
 # How often, in SQLite's virtual machine instructions, a long statement checks
@@ -138,30 +141,38 @@ def _load(db, paths, archive_name, blog_author, keep_missing, on_file, workers, 
             set_blog_author(db, [target.archive for target in targets], blog_author)
     archives = all_archives(db)
     writer = Writer(db, report, cold, on_file)
+    timings = report.timings
+    timings.update(dict.fromkeys(STAGES, 0.0))
     try:
         walked = iter_files(targets, archives, skip=_database_files(db))
-        feeds = _load_all(writer, _jobs(db, walked, writer), workers)
+        with timed(timings, "files (parsed and written)"):
+            feeds = _load_all(writer, _jobs(db, walked, writer), workers)
         if not keep_missing:
-            gone = find_gone(db, targets, archives)
-            report.removed, report.moved = remove_gone(db, gone)
+            with timed(timings, "files gone"):
+                gone = find_gone(db, targets, archives)
+                report.removed, report.moved = remove_gone(db, gone)
         # Files whose posts another file held are read again when that file changed
         # or went; loading a feed can leave others so: until none is left.
         read_again: set[int] = set()
         while True:
-            for feed in feeds:
-                load_feed(writer, feed, workers)
+            with timed(timings, "feeds (parsed and written)"):
+                for feed in feeds:
+                    load_feed(writer, feed, workers)
             orphans = [job for job in iter_orphans(db) if job.source_id not in read_again]
             if not orphans:
                 break
             read_again.update(job.source_id for job in orphans)
-            feeds = _load_all(writer, orphans, workers)
+            with timed(timings, "files (parsed and written)"):
+                feeds = _load_all(writer, orphans, workers)
         with db.atomic():
             mark_loaded(db, [target.archive for target in targets])
     finally:
-        writer.close()
-    ensure_finished(db)
+        with timed(timings, "last commit"):
+            writer.close()
+    ensure_finished(db, timings)
     if writer.bulk:
-        shared_journal(db)
+        with timed(timings, "journal"):
+            shared_journal(db)
 
 
 def _load_all(writer: Writer, jobs: Iterable[Job], workers: Optional[int]) -> list[Feed]:

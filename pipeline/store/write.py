@@ -22,7 +22,7 @@ import sqlite_utils
 
 from ..model import Issue
 from ..read.sniff import EXPORT, PAGE, TAKEOUT
-from .finish import SEARCHED, mark_unfinished
+from .finish import SEARCHED, mark_unfinished, timed
 from .plan import Job, display_path
 from .rows import COLUMNS, COPY, INSERTS, SUPERSEDED, TABLES, FileRows, ThreadRows, held_rows, insert_into, next_block
 from .schema import drop_secondary_indexes
@@ -64,6 +64,7 @@ class LoadReport:
     failed: list[FileResult] = field(default_factory=list)
     warnings: int = 0
     skipped: Counter = field(default_factory=Counter)  # entries of feeds that are not posts: drafts, ...
+    timings: dict[str, float] = field(default_factory=dict)  # seconds each stage of the load took
 
     @property
     def saved(self) -> int:
@@ -135,6 +136,10 @@ class Writer:
         """Write the files held, and commit if the policy says so."""
         if not (self.batch or self.touched):
             return
+        with timed(self.report.timings, "of which writing rows"):
+            self._flush()
+
+    def _flush(self) -> None:
         self._begin()
         pending = _Pending()
         settled = [(job, self._settle(job, rows, pending)) for job, rows in self.batch]
