@@ -54,10 +54,10 @@ def test_load_reports_a_bad_file_when_it_reaches_it(archive, monkeypatch):
     reported = []
     finish = load.ensure_finished
 
-    def finishing(db):
+    def finishing(db, timings=None):
         sys.stderr.flush()
         reported.append(sys.stderr.buffer.getvalue().decode())
-        return finish(db)
+        return finish(db, timings)
 
     monkeypatch.setattr(load, "ensure_finished", finishing)
     result = run("load", "--db", "x.db")
