@@ -35,8 +35,9 @@ from ..store.work import iter_results
 
 # The default archive: 20,000 files, about 400,000 comments.
 DEFAULT_FILES = 20_000
+# Comments as long as real ones (see synth.ArchiveShape.skew), about 22 a post.
 SHAPE = dict(top_level=(0, 20), reply_chance=0.4, replies=(1, 5), paragraphs=(1, 3), sentences=(1, 5),
-             glued_share=0.2, odd_share=0.002)
+             glued_share=0.2, odd_share=0.002, skew=0.52)
 CHANGED_FILES = 10
 
 

@@ -202,19 +202,40 @@ class ArchiveShape:
     sentences: tuple[int, int] = (1, 4)
     glued_share: float = 0.2  # of files in the blogger-actions layout, in either placement
     odd_share: float = 0.02  # of files that are not posts (empty, binary)
+    # Comment lengths as real threads have them, most short and a few long (the
+    # samples: median 290 characters, a tenth under 45 and a tenth over 1,300): the
+    # number of paragraphs and of sentences each one more with this chance, a
+    # comment a single short sentence with ``remark_share``. None: uniform, as above.
+    skew: Optional[float] = None
+    remark_share: float = 0.1
 
 
 def draw_post(rng: random.Random, stock: list[str], shape: ArchiveShape) -> SynthPost:
-    def paragraph() -> str:
-        return " ".join(rng.choice(stock) for _ in range(rng.randint(*shape.sentences)))
+    short = [s for s in stock if len(s) <= 60] or stock
 
-    def paragraphs() -> list[str]:
-        return [paragraph() for _ in range(rng.randint(*shape.paragraphs))]
+    def count(bounds: tuple[int, int], skewed: bool) -> int:
+        if shape.skew is None or not skewed:
+            return rng.randint(*bounds)
+        n = 1
+        while rng.random() < shape.skew:
+            n += 1
+        return n
+
+    def paragraph(skewed: bool = False) -> str:
+        return " ".join(rng.choice(stock) for _ in range(count(shape.sentences, skewed)))
+
+    def paragraphs(skewed: bool = False) -> list[str]:
+        return [paragraph(skewed) for _ in range(count(shape.paragraphs, skewed))]
+
+    def comment() -> list[str]:
+        if shape.skew is not None and rng.random() < shape.remark_share:
+            return [rng.choice(short)]
+        return paragraphs(skewed=True)
 
     comments = []
     for _ in range(rng.randint(*shape.top_level)):
-        replies = [paragraphs() for _ in range(rng.randint(*shape.replies))] if rng.random() < shape.reply_chance else []
-        comments.append(SynthComment(paragraphs(), replies))
+        replies = [comment() for _ in range(rng.randint(*shape.replies))] if rng.random() < shape.reply_chance else []
+        comments.append(SynthComment(comment(), replies))
     date = dt.date(2010, 1, 1) + dt.timedelta(days=rng.randrange(16 * 365))
     return SynthPost(date, title_from(rng.choice(stock), rng.randint(2, 6)), paragraphs() + paragraphs(), comments)
 
