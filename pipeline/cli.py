@@ -237,15 +237,20 @@ def check(db_path):
 @click.option("--seed", default=1, show_default=True, type=int, help="Seed the archive is generated from.")
 @click.option("--dir", "workdir", default="data/bench", show_default=True, type=click.Path(file_okay=False),
               help="Where the archive and the databases are written.")
-def bench(files, scales, seed, workdir):
+@click.option("--feed-comments", default=bench_module.FEED_COMMENTS, show_default=True, type=click.IntRange(1),
+              help="Comments in the threads loaded both as text dumps and as one Blogger export.")
+def bench(files, scales, seed, workdir, feed_comments):
     """Measure loading a synthetic archive against the floor, at several sizes.
 
-    Writes an archive recombined from the sample text in raw/ (both layouts,
-    realistic numbers of comments and replies, a few odd files), then for each size
-    measures parse throughput, a cold load end to end, the floor (bare executemany
-    of the same rows in one transaction plus SQLite's FTS5 rebuild), a re-run with
-    nothing changed, a re-run after changing 10 files, and peak memory. Each load is
-    checked against what the generator wrote. Prints a Markdown table.
+    Writes an archive recombined from the sample text in raw/ (both layouts, glued
+    markers in both placements, realistic numbers and lengths of comments, a few odd
+    files), then for each size measures parse throughput on one core, a cold load end
+    to end with the time of each of its stages, the floor (bare executemany of the
+    posts and comments rows in one transaction plus SQLite's FTS5 rebuild over the
+    same text), a re-run with nothing changed, a re-run after changing 10 files, and
+    peak memory. Each load is checked against what the generator wrote. Then the same
+    threads, --feed-comments comments, are loaded as text dumps and as one Blogger
+    export. Prints Markdown tables.
 
     \b
     Example:
@@ -256,10 +261,11 @@ def bench(files, scales, seed, workdir):
     except ValueError:
         raise click.BadParameter(f"{scales!r} is not a list of whole numbers such as 1,2,4", param_hint="--scales")
     try:
-        measures = bench_module.run(Path(workdir), files, sizes, seed, lambda line: click.echo(line, err=True))
+        measures, feed = bench_module.run(Path(workdir), files, sizes, seed, lambda line: click.echo(line, err=True),
+                                          feed_comments)
     except (RuntimeError, AssertionError) as error:
         raise click.ClickException(str(error))
-    click.echo(bench_module.report(measures))
+    click.echo(bench_module.report(measures, feed))
 
 
 @cli.command()

@@ -130,13 +130,18 @@ def test_a_file_that_is_not_a_database(archive):
 
 def test_bench_loads_and_checks_a_small_archive(archive, tmp_path):
     # Only that the benchmark runs and checks what it loads: its times are its output.
-    result = run("bench", "--files", "20", "--scales", "1,2", "--dir", str(tmp_path / "bench"))
+    result = run("bench", "--files", "20", "--scales", "1,2", "--dir", str(tmp_path / "bench"),
+                 "--feed-comments", "300")
     assert result.exit_code == 0, result.output
     rows = [line for line in result.stdout.splitlines() if line.startswith("| 1x") or line.startswith("| 2x")]
     assert [row.split("|")[2].strip() for row in rows] == ["20", "40"]
-    measures = json.loads((tmp_path / "bench" / "report.json").read_text())
+    report = json.loads((tmp_path / "bench" / "report.json").read_text())
+    measures = report["sizes"]
     assert [m["files"] for m in measures] == [20, 40]
     assert 0 < measures[0]["comments"] < measures[1]["comments"]
+    assert measures[0]["stages"]["files (parsed and written)"] > 0
+    assert report["feed"]["comments"] >= 300 and report["feed"]["export_s"] > 0
+    assert "| export |" in result.stdout
     assert not list((tmp_path / "bench").glob("*.db"))  # each size's databases are removed once measured
 
 

@@ -27,11 +27,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable, Optional
 
-from ..store.plan import Job
-from ..store.rows import file_id
+from ..parse import parse_bytes
+from ..store.rows import file_id, rows_of
 from ..store.schema import schema_path
-from .synth import ArchiveShape, SynthPost, expected_comments, expected_text, sentences_from, write_archive
-from ..store.work import iter_results
+from .synth import ArchiveShape, SynthPost, draw_post, expected_comments, expected_text, sentences_from, write_archive
 
 # The default archive: 20,000 files, about 400,000 comments.
 DEFAULT_FILES = 20_000
@@ -39,6 +38,8 @@ DEFAULT_FILES = 20_000
 SHAPE = dict(top_level=(0, 20), reply_chance=0.4, replies=(1, 5), paragraphs=(1, 3), sentences=(1, 5),
              glued_share=0.2, odd_share=0.002, skew=0.52)
 CHANGED_FILES = 10
+# Comments in the threads loaded both as dumps and as one export.
+FEED_COMMENTS = 100_000
 
 
 @dataclass
@@ -47,9 +48,10 @@ class Measure:
     files: int
     megabytes: float
     comments: int
-    parse_mb_s: Optional[float]
+    parse_mb_s_core: Optional[float]  # one process, no database: per core
     cold_s: float
     cold_peak_mb: float
+    stages: dict  # seconds per stage of the cold load (`pipeline load --timings`)
     floor_s: float
     floor_insert_s: float
     floor_fts_s: float
@@ -59,6 +61,20 @@ class Measure:
     @property
     def ratio(self) -> float:
         return self.cold_s / self.floor_s
+
+
+@dataclass
+class FeedMeasure:
+    """The same threads loaded as text dumps and as one Blogger export."""
+
+    comments: int
+    dumps_files: int
+    dumps_mb: float
+    export_mb: float
+    dumps_s: float
+    dumps_peak_mb: float
+    export_s: float
+    export_peak_mb: float
 
 
 def _write_shard(args) -> dict[str, Optional[SynthPost]]:
@@ -79,18 +95,19 @@ def _size(folders: list[Path]) -> int:
     return sum(f.stat().st_size for folder in folders for f in folder.iterdir())
 
 
-def parse_throughput(folders: list[Path]) -> float:
-    """MB/s of reading and parsing the files on every core, with no database."""
-    jobs = [Job(str(f), f.name, 0, file_id(folder.name, f.name), str(f))
-            for folder in folders for f in sorted(folder.iterdir())]
-    started = time.perf_counter()
-    for _ in iter_results(jobs):
-        pass
-    return _size(folders) / 1e6 / (time.perf_counter() - started)
+def parse_per_core(folders: list[Path]) -> float:
+    """MB/s of parsing the files into rows in this one process (per core), with no
+    database: the files are read first, and the process's CPU time is what counts."""
+    files = [(folder.name, f.name, f.read_bytes()) for folder in folders for f in sorted(folder.iterdir())]
+    started = time.process_time()
+    for archive, name, data in files:
+        rows_of(parse_bytes(name, data), file_id(archive, name), 1)
+    return sum(len(data) for _, _, data in files) / 1e6 / (time.process_time() - started)
 
 
-def run_load(folders: list[Path], db: Path) -> tuple[float, float]:
-    """Wall seconds and peak memory (MB) of `pipeline load`, run as a user runs it.
+def run_load(folders: list[Path], db: Path, stages: Optional[dict] = None) -> tuple[float, float]:
+    """Wall seconds and peak memory (MB) of `pipeline load`, run as a user runs it;
+    ``stages`` is given the seconds of each stage the load reports (``--timings``).
 
     Memory is the proportional set size (PSS) of the loader and its workers added
     up, sampled as it runs: what the load costs the machine, shared pages counted
@@ -98,7 +115,7 @@ def run_load(folders: list[Path], db: Path) -> tuple[float, float]:
     """
     started = time.perf_counter()
     process = subprocess.Popen([sys.executable, "-m", "pipeline", "load", *map(str, folders), "--db", str(db),
-                                "--quiet"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                "--timings"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak = 0
     while process.poll() is None:
         peak = max(peak, _tree_pss(process.pid))
@@ -108,6 +125,14 @@ def run_load(folders: list[Path], db: Path) -> tuple[float, float]:
     process.stderr.close()
     if process.returncode not in (0, 1) or "Traceback" in errors:
         raise RuntimeError(f"pipeline load failed: {errors[-2000:]}")
+    if stages is not None:
+        for line in errors.splitlines():
+            stage, _, seconds = line.rpartition(": ")
+            if seconds.endswith(" s") and stage:
+                try:
+                    stages[stage] = float(seconds[:-2])
+                except ValueError:
+                    pass
     return elapsed, peak / 1024
 
 
@@ -175,23 +200,24 @@ def verify(db: Path, folders: list[Path], manifests: list[dict], rng: random.Ran
 
 
 def floor(loaded: Path, target: Path) -> tuple[float, float]:
-    """Seconds to insert ``loaded``'s final rows with bare executemany in one transaction,
-    and to build SQLite's FTS5 index over the same text ('rebuild')."""
-    if target.exists():
-        target.unlink()
+    """What SQLite alone needs for the load's text: seconds to insert ``loaded``'s posts
+    and comments rows with bare ``executemany`` in one transaction, into a new
+    database with SQLite's defaults, and to build FTS5 indexes over the same text
+    with the same tokenizer (``rebuild``, FTS5's defaults). Everything else a load
+    writes (date mentions, references, issues, indexes, statistics) counts against
+    the load."""
+    _remove_database(target)
     source = sqlite3.connect(loaded)
     con = sqlite3.connect(target, isolation_level=None)
-    con.execute("PRAGMA journal_mode = WAL")
-    con.execute("PRAGMA synchronous = NORMAL")
     schema = re.sub(r"--[^\n]*", "", schema_path().read_text())
-    tables = "\n".join(stmt + ";" for stmt in schema.split(";")
-                       if "CREATE TABLE" in stmt and "pipeline_state" not in stmt)
-    con.executescript(tables)
+    tables = [stmt + ";" for stmt in schema.split(";") if re.search(r"CREATE TABLE IF NOT EXISTS (posts|comments) ",
+                                                                     stmt)]
+    con.executescript("\n".join(tables))
     insert = 0.0
     con.execute("BEGIN")
-    for table in ("sources", "posts", "comments", "date_mentions", "parse_issues", "dates"):
+    for table in ("posts", "comments"):
         columns = [r[1] for r in source.execute(f"PRAGMA table_info({table})")]
-        rows = source.execute(f"SELECT {', '.join(map(_quote, columns))} FROM {table}").fetchall()
+        rows = source.execute(f"SELECT {', '.join(map(_quote, columns))} FROM {table} ORDER BY id").fetchall()
         sql = f"INSERT INTO {table} ({', '.join(map(_quote, columns))}) VALUES ({', '.join('?' * len(columns))})"
         started = time.perf_counter()
         con.executemany(sql, rows)
@@ -216,12 +242,47 @@ def floor(loaded: Path, target: Path) -> tuple[float, float]:
 
 
 def _remove_database(path: Path) -> None:
-    for suffix in ("", "-wal", "-shm"):
+    for suffix in ("", "-wal", "-shm", "-journal"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+def feed_against_dumps(root: Path, comments: int, stock: list[str], seed: int,
+                       say: Callable[[str], None]) -> FeedMeasure:
+    """Load the same threads, about ``comments`` comments, as text dumps and as one
+    Blogger export of a blog, each into a new database; time both, and their memory."""
+    from .render import draw_blog_settings, from_synth, render_export
+    from .synth import draw_rendering, render
+
+    rng = random.Random(seed)
+    shape = ArchiveShape(**SHAPE)
+    blog = draw_blog_settings(rng)
+    folder = root / "feed"
+    dumps, export = folder / "dumps", folder / "export"
+    for path in (dumps, export):
+        path.mkdir(parents=True, exist_ok=True)
+        for old in path.iterdir():
+            old.unlink()
+    posts, count = [], 0
+    while count < comments:
+        post = draw_post(rng, stock, shape)
+        (dumps / f"{len(posts):06d}.txt").write_bytes(render(post, draw_rendering(rng, shape)))
+        posts.append(from_synth(post, rng, blog)[1])
+        count += len(post.comments) + sum(len(c.replies) for c in post.comments)
+    (export / "blog-export.xml").write_bytes(render_export(blog, posts))
+    say(f"{count:,} comments as {len(posts):,} dumps and as one export ...")
+    measures = []
+    for path in (dumps, export):
+        db = folder / f"{path.name}.db"
+        _remove_database(db)
+        measures.append(run_load([path], db))
+        _remove_database(db)
+    (dumps_s, dumps_peak), (export_s, export_peak) = measures
+    return FeedMeasure(count, len(posts), _size([dumps]) / 1e6, _size([export]) / 1e6, dumps_s, dumps_peak,
+                       export_s, export_peak)
 
 
 def change_files(folder: Path, count: int, rng: random.Random) -> dict[Path, bytes]:
@@ -235,8 +296,8 @@ def change_files(folder: Path, count: int, rng: random.Random) -> dict[Path, byt
 
 
 def run(root: Path, files: int = DEFAULT_FILES, scales: tuple[int, ...] = (1, 2, 4), seed: int = 1,
-        say: Callable[[str], None] = print) -> list[Measure]:
-    """Run the benchmark in ``root``; returns one measure per scale."""
+        say: Callable[[str], None] = print, feed_comments: int = FEED_COMMENTS) -> tuple[list[Measure], FeedMeasure]:
+    """Run the benchmark in ``root``; returns one measure per scale, and the export's."""
     root.mkdir(parents=True, exist_ok=True)
     stock = sentences_from(p.read_text(encoding="utf-8") for p in sorted(Path("raw").glob("*.txt")))
     if not stock:
@@ -250,10 +311,13 @@ def run(root: Path, files: int = DEFAULT_FILES, scales: tuple[int, ...] = (1, 2,
         folders = shards[:scale]
         megabytes = _size(folders) / 1e6
         say(f"{scale}x: {files * scale:,} files, {megabytes:,.0f} MB")
-        parse = parse_throughput(folders) if scale == scales[0] else None
+        parse = parse_per_core(folders) if scale == scales[0] else None
+        if parse:
+            say(f"  parse {parse:.1f} MB/s on one core")
         db = root / f"load-{scale}x.db"
         _remove_database(db)
-        cold, peak = run_load(folders, db)
+        stages: dict = {}
+        cold, peak = run_load(folders, db, stages)
         say(f"  cold load {cold:.1f} s, peak {peak:.0f} MB; verifying ...")
         comments = verify(db, folders, manifests[:scale], rng)
         insert, fts = floor(db, root / f"floor-{scale}x.db")
@@ -262,8 +326,8 @@ def run(root: Path, files: int = DEFAULT_FILES, scales: tuple[int, ...] = (1, 2,
         changed, _ = run_load(folders, db)
         for path, data in originals.items():
             path.write_bytes(data)
-        measure = Measure(scale, files * scale, megabytes, comments, parse, cold, peak, insert + fts, insert, fts,
-                          rerun, changed)
+        measure = Measure(scale, files * scale, megabytes, comments, parse, cold, peak, stages, insert + fts, insert,
+                          fts, rerun, changed)
         say(f"  floor {measure.floor_s:.1f} s (insert {insert:.1f} + FTS {fts:.1f}), ratio {measure.ratio:.2f}; "
             f"re-run {rerun:.2f} s; {CHANGED_FILES} changed {changed:.2f} s")
         measures.append(measure)
@@ -271,26 +335,44 @@ def run(root: Path, files: int = DEFAULT_FILES, scales: tuple[int, ...] = (1, 2,
         # the operating system's cache: each size is measured on a machine alike.
         _remove_database(db)
         _remove_database(root / f"floor-{scale}x.db")
-    (root / "report.json").write_text(json.dumps([asdict(m) | {"ratio": m.ratio} for m in measures], indent=2))
-    return measures
+    feed = feed_against_dumps(root, feed_comments, stock, seed, say)
+    say(f"  dumps {feed.dumps_s:.1f} s ({feed.dumps_peak_mb:.0f} MB), export {feed.export_s:.1f} s "
+        f"({feed.export_peak_mb:.0f} MB)")
+    (root / "report.json").write_text(json.dumps(
+        {"cores": os.cpu_count(), "sizes": [asdict(m) | {"ratio": m.ratio} for m in measures],
+         "feed": asdict(feed)}, indent=2))
+    return measures, feed
 
 
-def report(measures: list[Measure]) -> str:
-    """The benchmark's figures as a Markdown table, and how cost grows."""
+def report(measures: list[Measure], feed: Optional[FeedMeasure] = None) -> str:
+    """The benchmark's figures as Markdown: sizes, the stages of the first, the export."""
     lines = [
-        "| size | files | MB | comments | parse MB/s | cold load s | files/s | comments/s | floor s "
+        f"On {os.cpu_count()} cores. Floor: bare executemany of the posts and comments rows in one "
+        "transaction, plus FTS5 rebuild (porter) over the same text.",
+        "",
+        "| size | files | MB | comments | parse MB/s per core | cold load s | floor s (insert + FTS) "
         "| cold / floor | re-run s | 10 changed s | peak MB |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for m in measures:
-        parse = f"{m.parse_mb_s:.1f}" if m.parse_mb_s else ""
+        parse = f"{m.parse_mb_s_core:.1f}" if m.parse_mb_s_core else ""
         lines.append(
             f"| {m.scale}x | {m.files:,} | {m.megabytes:,.0f} | {m.comments:,} | {parse} | {m.cold_s:.1f} "
-            f"| {m.files / m.cold_s:,.0f} | {m.comments / m.cold_s:,.0f} | {m.floor_s:.1f} | {m.ratio:.2f} "
+            f"| {m.floor_s:.1f} ({m.floor_insert_s:.1f} + {m.floor_fts_s:.1f}) | {m.ratio:.2f} "
             f"| {m.rerun_s:.2f} | {m.changed_s:.2f} | {m.cold_peak_mb:.0f} |")
     if len(measures) > 1:
         first, last = measures[0], measures[-1]
-        lines.append("")
-        lines.append(f"{last.scale}x the archive takes {last.cold_s / first.cold_s:.2f} times as long as "
-                     f"{first.scale}x (cold load).")
+        lines += ["", f"{last.scale}x the archive takes {last.cold_s / first.cold_s:.2f} times as long as "
+                      f"{first.scale}x (cold load)."]
+    if measures and measures[0].stages:
+        first = measures[0]
+        lines += ["", f"Stages of the {first.scale}x cold load (`pipeline load --timings`):", "",
+                  "| stage | s |", "| --- | --- |"]
+        lines += [f"| {stage} | {seconds:.2f} |" for stage, seconds in first.stages.items() if seconds >= 0.005]
+    if feed is not None:
+        lines += ["", f"The same {feed.comments:,} comments as {feed.dumps_files:,} text dumps ({feed.dumps_mb:,.0f} "
+                      f"MB) and as one Blogger export ({feed.export_mb:,.0f} MB), each loaded into a new database:",
+                  "", "| files | load s | peak MB |", "| --- | --- | --- |",
+                  f"| dumps | {feed.dumps_s:.1f} | {feed.dumps_peak_mb:.0f} |",
+                  f"| export | {feed.export_s:.1f} | {feed.export_peak_mb:.0f} |"]
     return "\n".join(lines)
