@@ -66,33 +66,31 @@ def iter_entries(source: BinaryIO, report: FeedReport) -> Iterator[Entry]:
     the break are given and the break is an issue in ``report.issues``; an entry
     the break cut into is not given.
     """
-    context = lxml.etree.iterparse(source, events=("start", "end"), **xml_parser_options())
-    depth = 0
-    fatal_seen = 0
+    # Only the ends of entries reach Python: the feed's own fields are read from the
+    # root when the first entry ends, before anything is let go.
+    context = lxml.etree.iterparse(source, events=("end",), tag="{*}entry", **xml_parser_options())
+    errors_seen = 0
+    first = True
     try:
-        for event, element in context:
-            if event == "start":
-                depth += 1
-                if depth == 1:
-                    _feed_start(element, report)
-                continue
-            depth -= 1
-            name = local(element.tag)
-            if depth == 1 and name in ("id", "updated"):
-                _feed_field(element, report)
-            if name != "entry" or depth != 1:
-                continue
-            fatal = _fatal(context.error_log)
-            if fatal > fatal_seen:  # closed by the parser's recovery: cut off, not whole
-                fatal_seen = fatal
-            else:
+        for _, element in context:
+            parent = element.getparent()
+            if parent is None or parent.getparent() is not None:
+                continue  # an entry inside something else than the feed
+            if first:
+                _feed(parent, report)
+                first = False
+            log = context.error_log
+            cut = False
+            if len(log) > errors_seen:  # closed by the parser's recovery: cut off, not whole
+                cut = any(error.level_name == "FATAL" for error in list(log)[errors_seen:])
+                errors_seen = len(log)
+            if not cut:
                 entry = _entry(element, report)
                 if entry is not None:
                     yield entry
             # Let go of what was read: the entry, and what came before it.
             element.clear()
-            parent = element.getparent()
-            while parent is not None and element.getprevious() is not None:
+            while element.getprevious() is not None:
                 del parent[0]
     except lxml.etree.XMLSyntaxError as error:
         report.issues.append(Issue(error.lineno or 1, "broken-file", f"not well-formed XML: {error.msg}; "
@@ -106,8 +104,12 @@ def iter_entries(source: BinaryIO, report: FeedReport) -> Iterator[Entry]:
             break
 
 
-def _fatal(log) -> int:
-    return sum(1 for error in log if error.level_name == "FATAL")
+def _feed(root, report: FeedReport) -> None:
+    """What the feed says of itself: Takeout's or Blogger's, the blog's id, its time."""
+    _feed_start(root, report)
+    for child in root:
+        if local(child.tag) in ("id", "updated"):
+            _feed_field(child, report)
 
 
 def _feed_start(element, report: FeedReport) -> None:
