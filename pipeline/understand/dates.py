@@ -54,6 +54,8 @@ _WEEKDAY_PREFIX = rf"(?:{_WEEKDAY},?{_SP}(?:the{_SP})?)?"
 # Words after which a bare month name ("since June", "until Feb") is a date.
 _MONTH_LEADS = (r"in|since|until|till|til|by|from|during|before|after|next|last|this|early|mid|late|throughout"
                 r"|end|start|beginning")
+# Words after which a year is a date ("in 1939").
+_YEAR_LEADS = r"in|since|until|till|by|from|during|before|after|of|circa"
 
 _PATTERNS = [
     # Friday 17th May 2024, 7 May 2015, 31st March, the 1st of April
@@ -77,7 +79,7 @@ _PATTERNS = [
         rf"(?:{_SP}(?P<rel>last|next|this){_SP}year)?(?![\w'\u2019-])", re.I)),
     # in 1939, since 2010
     ("year", re.compile(
-        rf"\b(?:in|since|until|till|by|from|during|before|after|of|circa){_SP}{_YEAR}"
+        rf"\b(?:{_YEAR_LEADS}){_SP}{_YEAR}"
         r"(?!['\u2019]?s\b)(?![\w,.]\d)", re.I)),
     # yesterday, last Tuesday, this Friday, next month
     ("relative", re.compile(
@@ -123,10 +125,13 @@ class Expression:
 
 # Every date expression holds a month's name, a number or a relative word, and
 # starts at it or a few words before. The patterns are tried only at those places,
-# each only where it could match: most of a text holds no date. The places are found
-# with scans that the regular expression engine (or str.find) runs at C speed: for
-# capitalised month names, for runs of digits, and for a few words;
-# a month in lower case counts only beside a day's number ("11th march").
+# each only where it could match: most of a text holds no date. The places are
+# found in a copy of the text with one byte for each character, a non-ASCII one
+# written "?", so that every ASCII word and number stands where it stands in the
+# text: bytes methods (one-byte searches, translate, lower) run many times faster
+# over it than a regular expression's scan of the text. What they find is checked
+# in the text itself. They look for capitalised month names, runs of digits, and a
+# few words; a month in lower case counts only beside a day's number ("11th march").
 _CAPITAL_MONTH = re.compile(r"J(?:an|u[nl])|Feb|Ma[ry]|A(?:pr|ug)|Sep|Oct|Nov|Dec")
 _DIGITS = re.compile(r"\d+")
 _MONTH_WORD = re.compile(r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
@@ -136,35 +141,99 @@ _MONTH_BEFORE_DAY = re.compile(rf"(?<![a-z]){_MONTH_WORD.pattern}{_SP}$", re.I)
 # What must follow "last", "next" or "this" for it to name a date.
 _RELATIVE_NEXT = re.compile(rf"{_SP}(?:mon|tue|wed|thu|fri|sat|sun|month|year|morning|afternoon|evening)", re.I)
 _RELATIONS = ("last", "next", "this")
-_RELATIVE_WORDS = tuple(w for word in ("yesterday", "today", "tomorrow", "tonight") + _RELATIONS
-                        for w in (word, word.capitalize()))
+# Each written in lower case or capitalised.
+_RELATIVE_WORDS = ("yesterday", "today", "tomorrow", "tonight") + _RELATIONS
 _WORD_START = re.compile(r"(?<![\w'\u2019])\w")
 _LOOK_BACK = 25  # a day, weekday or lead word stands this close before a month or year
 
-_AT_MONTH = ("dmy", "mdy", "my", "my2", "month")
-_AT_YEAR = ("year",)
-_AT_NUMERIC = ("numeric", "iso")
-_AT_RELATIVE = ("relative",)
+_AT_MONTH = frozenset(("dmy", "mdy", "my", "my2", "month"))
+_AT_YEAR = frozenset(("year",))
+_AT_NUMERIC = frozenset(("numeric", "iso"))
+_AT_RELATIVE = frozenset(("relative",))
+_PATTERN_OF = dict(_PATTERNS)
+# (word, the word as bytes, capitalised, whether it needs _RELATIVE_NEXT)
+_RELATIVE_NEEDLES = tuple((word, word.encode(), word.capitalize(), word in _RELATIONS) for word in _RELATIVE_WORDS)
+
+# In the one-byte copy, digits become \x02 and the capitals that begin a month's
+# name \x01 (and those two bytes themselves "?"), so that a scan for one byte finds them.
+_MARKS = bytes.maketrans(b"0123456789JFMASOND\x01\x02", b"\x02" * 10 + b"\x01" * 8 + b"??")
+_MARKED_MONTH = re.compile(rb"\x01(?:an|u[nl]|eb|a[ry]|pr|ug|ep|ct|ov|ec)")
+_MARKED_DIGITS = re.compile(rb"\x02\x02*")
+# The copy shows every digit only when the text has no digits but ASCII ones. The
+# high byte of each UTF-16 unit says which block of 256 characters it is in; the
+# text certainly has none when all are in blocks without digits (surrogates excluded:
+# a pair may be a digit).
+_BLOCKS_WITHOUT_DIGITS = bytes(block for block in range(256) if not 0xD8 <= block <= 0xDF and not any(
+    chr(block << 8 | low).isdecimal() for low in range(256)) and block)
+
+
+def _may_hold_other_digits(text: str) -> bool:
+    """Whether ``text`` may hold decimal digits other than ASCII ones ("٣")."""
+    if text.isascii():
+        return False
+    high = text.encode("utf-16-le", "surrogatepass")[1::2]
+    return bool(high.translate(None, b"\x00" + _BLOCKS_WITHOUT_DIGITS))
+
+
+# What the first three characters of an expression of each kind can be, in lower
+# case, where they are ASCII: a place is tried for a kind only where they fit, which
+# spares most of the tries. A day's number (dmy) starts with an ASCII digit.
+# Patterns match case-insensitively, and a non-ASCII character may match an ASCII
+# letter ("ſ" matches "s"), so where the three are not all ASCII every kind is tried.
+def _first_three(words: Iterable[str], after: str = "") -> set[str]:
+    """The first three characters of each word, or of each short word followed by one of ``after``."""
+    return {word[:3] for word in words if len(word) >= 3} | {word + c for word in words if len(word) < 3 for c in after}
+
+
+_WEEKDAY_STARTS = _first_three(WEEKDAY_NUMBERS)
+_MONTH_STARTS = _first_three(MONTH_NUMBERS)
+_KIND_STARTS = {
+    "dmy": _WEEKDAY_STARTS,
+    "mdy": _WEEKDAY_STARTS | _MONTH_STARTS,
+    "my2": _MONTH_STARTS,
+    "my": _MONTH_STARTS,
+    "month": _first_three(_MONTH_LEADS.split("|"), " \t-"),
+    "year": _first_three(_YEAR_LEADS.split("|"), " \t"),
+}
+_ALWAYS_TRIED = frozenset(kind for kind, _ in _PATTERNS if kind not in _KIND_STARTS)
+_KINDS_STARTING = {start: _ALWAYS_TRIED | {kind for kind, starts in _KIND_STARTS.items() if start in starts}
+                   for starts in _KIND_STARTS.values() for start in starts}
+_KINDS_AT_DIGIT = _ALWAYS_TRIED | {"dmy"}
+_ASCII_DIGITS = frozenset("0123456789")
+_KIND_ORDER = {kind: k for k, (kind, _) in enumerate(_PATTERNS)}
 
 
 def _starts(text: str) -> dict[int, set[str]]:
     """The places where a date expression may start, and the kinds to try there."""
     starts: dict[int, set[str]] = {}
 
-    def at(point: int, kinds: tuple[str, ...]) -> None:
-        starts.setdefault(point, set()).update(kinds)
+    def at(point: int, kinds: frozenset[str]) -> None:
+        first = text[point:point + 3]
+        if len(first) == 3 and first.isascii():
+            kinds = kinds & (_KINDS_AT_DIGIT if first[0] in _ASCII_DIGITS else
+                             _KINDS_STARTING.get(first.lower(), _ALWAYS_TRIED))
+        if kinds:
+            if point in starts:
+                starts[point].update(kinds)
+            else:
+                starts[point] = set(kinds)
 
-    def with_words_before(point: int, kinds: tuple[str, ...]) -> None:
+    def with_words_before(point: int, kinds: frozenset[str]) -> None:
         at(point, kinds)
         for word in _WORD_START.finditer(text, max(0, point - _LOOK_BACK), point):
             at(word.start(), kinds)
 
-    for month in _CAPITAL_MONTH.finditer(text):
+    view = text.encode("ascii", "replace")
+    marked = view.translate(_MARKS)
+    for month in _MARKED_MONTH.finditer(marked):
         i = month.start()
-        if (i == 0 or not text[i - 1].isalpha()) and _MONTH_WORD.match(text, i):
+        if _CAPITAL_MONTH.match(text, i) and (i == 0 or not text[i - 1].isalpha()) and _MONTH_WORD.match(text, i):
             with_words_before(i, _AT_MONTH)
-    for run in _DIGITS.finditer(text):
-        first, end = run.span()
+    if _may_hold_other_digits(text):
+        runs = (run.span() for run in _DIGITS.finditer(text))
+    else:
+        runs = (run.span() for run in _MARKED_DIGITS.finditer(marked))
+    for first, end in runs:
         after_separator = first > 0 and text[first - 1] in "/.-"
         if end - first == 4 and text[first:first + 2] in ("19", "20") and not after_separator:
             with_words_before(first, _AT_YEAR)
@@ -177,13 +246,14 @@ def _starts(text: str) -> dict[int, set[str]]:
             before = _MONTH_BEFORE_DAY.search(text, max(0, first - 14), first)
             if before:
                 with_words_before(before.start(), _AT_MONTH)
-    for word in _RELATIVE_WORDS:
-        needs_next = word.lower() in _RELATIONS
-        i = text.find(word)
+    lower = view.lower()
+    for word, needle, capital, needs_next in _RELATIVE_NEEDLES:
+        i = lower.find(needle)
         while i >= 0:
-            if (i == 0 or not text[i - 1].isalpha()) and (not needs_next or _RELATIVE_NEXT.match(text, i + len(word))):
+            if ((not needs_next or _RELATIVE_NEXT.match(text, i + len(word)))
+                    and (text.startswith(word, i) or text.startswith(capital, i)) and (i == 0 or not text[i - 1].isalpha())):
                 at(i, _AT_RELATIVE)
-            i = text.find(word, i + len(word))
+            i = lower.find(needle, i + len(word))
     return starts
 
 
@@ -191,10 +261,8 @@ def find_mentions(text: str) -> list[Expression]:
     """Every date expression in ``text``, in order, none overlapping another."""
     found: list[Expression] = []
     for start, kinds in sorted(_starts(text).items()):
-        for kind, pattern in _PATTERNS:
-            if kind not in kinds:
-                continue
-            match = pattern.match(text, start)
+        for kind in sorted(kinds, key=_KIND_ORDER.__getitem__) if len(kinds) > 1 else kinds:
+            match = _PATTERN_OF[kind].match(text, start)
             if match:
                 expression = _read(kind, match, text)
                 if expression is not None:
