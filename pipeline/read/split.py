@@ -121,10 +121,15 @@ def _split_numbered(lines: list[str], header: Header) -> Optional[Split]:
         body_end -= 1
         count_line = body_end
 
+    # Each line of the list is stripped once, and only lines with a digit after a
+    # reply's indentation are matched as reply items.
+    stripped = [""] * comments_start + [line.strip() for line in lines[comments_start:]]
+    reply_items = {i: match for i in range(comments_start, len(lines))
+                   if lines[i][REPLY_INDENT:REPLY_INDENT + 1].isdigit() and (match := _reply_item(lines[i]))}
     comments: list[RawComment] = []
     ends = [i for i, _, _ in items[1:]] + [len(lines)]
     for (item_start, item_indent, number), item_end in zip(items, ends):
-        comments.extend(_numbered_item(lines, item_start, item_end, item_indent, number, issues))
+        comments.extend(_numbered_item(lines, stripped, reply_items, item_start, item_end, item_indent, issues))
 
     if count_line is not None:
         said = int(lines[count_line].split()[0])
@@ -140,7 +145,8 @@ def _split_numbered(lines: list[str], header: Header) -> Optional[Split]:
 def _find_items(lines: list[str], start: int, issues: list[Issue]) -> list[tuple[int, int, int]]:
     """(line, indent, number) of each top-level comment in the list that ends the file."""
     tops = []
-    for i in range(start, len(lines)):
+    # A top-level item has a digit after its two spaces: only such lines are matched.
+    for i in [i for i in range(start, len(lines)) if lines[i][TOP_INDENT:TOP_INDENT + 1].isdigit()]:
         match = _ITEM.match(lines[i])
         if match and len(match[1]) == TOP_INDENT:
             tops.append((i, int(match[2])))
@@ -201,23 +207,26 @@ def _lost_first_item(lines: list[str], body_start: int, second: int) -> Optional
     return block_start
 
 
-def _numbered_item(lines, start, end, item_indent, number, issues) -> list[RawComment]:
-    """One top-level item and its replies, from line ``start`` up to ``end``."""
-    region = [i for i in range(start + 1, end) if lines[i].strip() not in _ACTION_LINES]
+def _numbered_item(lines, stripped, reply_items, start, end, item_indent, issues) -> list[RawComment]:
+    """One top-level item and its replies, from line ``start`` up to ``end``.
+
+    ``stripped`` holds each line stripped, ``reply_items`` the lines that match as a
+    reply item, with their match.
+    """
+    region = [i for i in range(start + 1, end) if stripped[i] not in _ACTION_LINES]
     # Replies follow all of their parent's text, so they can only start after the
     # last line that is the parent's own text (indented less than a reply's text).
     last_parent = start
-    for i in region:
-        line = lines[i]
-        if line.strip() and indent_of(line) < REPLY_INDENT + CONTINUATION and not _reply_item(line):
+    text_indent = " " * (REPLY_INDENT + CONTINUATION)
+    for i in reversed(region):
+        if stripped[i] and i not in reply_items and not lines[i].startswith(text_indent):
             last_parent = i
+            break
     reply_starts = []
     expected = 1
-    for i in region:
-        if i <= last_parent:
-            continue
-        match = _reply_item(lines[i])
-        if not match:
+    for i in range(last_parent + 1, end):
+        match = reply_items.get(i)
+        if match is None:
             continue
         reply_number = int(match[2])
         if reply_starts and not expected <= reply_number <= expected + _MAX_REPLY_GAP:
@@ -228,13 +237,13 @@ def _numbered_item(lines, start, end, item_indent, number, issues) -> list[RawCo
         expected = reply_number + 1
 
     parent_end = reply_starts[0] if reply_starts else end
-    comment_number = _first_line_number(lines[start])
-    parent = _numbered_comment(lines, start, parent_end, item_indent + CONTINUATION, False, comment_number)
+    parent = _numbered_comment(lines, stripped, start, parent_end, item_indent + CONTINUATION, False,
+                               _ITEM.match(lines[start]))
     out = [parent]
     for k, reply_start in enumerate(reply_starts):
         reply_end = reply_starts[k + 1] if k + 1 < len(reply_starts) else end
-        out.append(_numbered_comment(lines, reply_start, reply_end, REPLY_INDENT + CONTINUATION, True,
-                                     _first_line_number(lines[reply_start])))
+        out.append(_numbered_comment(lines, stripped, reply_start, reply_end, REPLY_INDENT + CONTINUATION, True,
+                                     reply_items[reply_start]))
     return out
 
 
@@ -243,20 +252,25 @@ def _reply_item(line: str):
     return match if match and len(match[1]) == REPLY_INDENT else None
 
 
-def _first_line_number(line: str) -> Optional[int]:
-    match = _ITEM.match(line)
-    return int(match[2]) if match else None
-
-
-def _numbered_comment(lines, start, end, continuation, is_reply, number) -> RawComment:
-    match = _ITEM.match(lines[start])
-    first = match[3].rstrip() if match else lines[start].strip()
-    text = [first] + [dedent(lines[i], continuation) for i in range(start + 1, end)
-                      if lines[i].strip() not in _ACTION_LINES]
+def _numbered_comment(lines, stripped, start, end, continuation, is_reply, match) -> RawComment:
+    """The comment from line ``start`` up to ``end``, whose first line matched ``_ITEM``
+    as ``match`` (or None); ``stripped`` holds each line stripped."""
+    first = match[3].rstrip() if match else stripped[start]
+    number = int(match[2]) if match else None
+    margin = " " * continuation
+    # A blank line dedents to "".
+    text = [first] + [(lines[i][continuation:].rstrip() if lines[i].startswith(margin) else _dedent(lines[i], margin))
+                      if stripped[i] else "" for i in range(start + 1, end) if stripped[i] not in _ACTION_LINES]
     last = end
-    while last > start + 1 and not lines[last - 1].strip():
+    while last > start + 1 and not stripped[last - 1]:
         last -= 1
     return RawComment(is_reply, _trim(text), start + 1, last, number)
+
+
+def _dedent(line: str, margin: str) -> str:
+    """``dedent(line, len(margin))``, looking only at the first ``len(margin)`` characters."""
+    head = line[:len(margin)]
+    return line[len(head) - len(head.lstrip(" ")):].rstrip()
 
 
 def _trim(text: list[str]) -> list[str]:
