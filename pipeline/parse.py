@@ -60,7 +60,7 @@ def parse_dump(path: str, data: bytes, blog_author: Optional[str] = None) -> Par
     decoded = decode_bytes(data)
     lines = decoded.lines
     issues = list(decoded.issues)
-    if not decoded.text.strip() and not any(issue.severity == "error" for issue in issues):
+    if (not decoded.text or decoded.text.isspace()) and not any(issue.severity == "error" for issue in issues):
         issues.append(Issue(1, "empty", "file holds no text", "error"))
     elif not any(issue.severity == "error" for issue in issues):
         rejected = find_non_dump(decoded.text)

@@ -203,6 +203,54 @@ _ASCII_DIGITS = frozenset("0123456789")
 _KIND_ORDER = {kind: k for k, (kind, _) in enumerate(_PATTERNS)}
 
 
+def _word_starts_for(kinds: frozenset[str]) -> re.Pattern:
+    """Where ``_WORD_START`` matches and one of ``kinds`` may start (see ``_starts``'s ``at``).
+
+    A superset: it also yields a word whose first three characters are not all
+    ASCII, or run past the end of what is searched.
+    """
+    firsts = set().union(*(_KIND_STARTS[kind] for kind in kinds))
+    digit = "[0-9]|" if "dmy" in kinds else ""
+    return re.compile(rf"(?<![\w'\u2019])(?=\w)(?={digit}(?:{_alternation(firsts)})"
+                      r"|[\s\S]{0,2}(?:[^\x00-\x7f]|\Z))", re.I)
+
+
+def _alternation(words: set[str]) -> str:
+    """A pattern matching any of ``words``, branching one character at a time:
+    the regular expression engine tries the branches of an alternation one by one."""
+    by_first: dict[str, set[str]] = {}
+    for word in words:
+        by_first.setdefault(word[:1], set()).add(word[1:])
+    branches = []
+    for first, rests in sorted(by_first.items()):
+        if first == "":
+            continue
+        rest = _alternation(rests)
+        optional = "" in rests
+        if rest:
+            branches.append(re.escape(first) + (f"(?:{rest})?" if optional else f"(?:{rest})"))
+        else:
+            branches.append(re.escape(first))
+    return "|".join(branches)
+
+
+_MONTH_WORD_STARTS = _word_starts_for(_AT_MONTH)
+# A year is a date after a lead word and spaces ("in 1939"). Such a year's digits
+# start a number that is tried for a year, with the lead word among the words
+# before it: the lead word just before is the only place there where one can start.
+_LEAD_BEFORE_YEAR = re.compile(rf"(?<![\w'\u2019])(?:{_YEAR_LEADS}){_SP}$", re.I)
+# Bytes of the one-byte copy, "?" standing for any character that is not ASCII.
+_UNKNOWN = ord("?")
+_SEPARATORS = frozenset(b"/.-")
+_SPACES = frozenset(b" \t?")  # of _SP
+# What may follow a day's number that a month follows: a space, or "st", "nd", "rd", "th".
+_MAY_FOLLOW_DAY = frozenset(b" \t?sSnNrRtT")
+# The first letters of what _RELATIVE_NEXT allows after the spaces, or more space.
+_MAY_FOLLOW_RELATION = frozenset(b"mtwfsyae? \t")
+# The last three characters of each month's name, in lower case.
+_MONTH_ENDINGS = frozenset(name[-3:].encode() for name in MONTH_NUMBERS)
+
+
 def _starts(text: str) -> dict[int, set[str]]:
     """The places where a date expression may start, and the kinds to try there."""
     starts: dict[int, set[str]] = {}
@@ -218,42 +266,61 @@ def _starts(text: str) -> dict[int, set[str]]:
             else:
                 starts[point] = set(kinds)
 
-    def with_words_before(point: int, kinds: frozenset[str]) -> None:
-        at(point, kinds)
-        for word in _WORD_START.finditer(text, max(0, point - _LOOK_BACK), point):
-            at(word.start(), kinds)
+    def with_words_before(point: int) -> None:
+        at(point, _AT_MONTH)
+        # search, not finditer: there are few, and finditer costs more to set up
+        word = _MONTH_WORD_STARTS.search(text, max(0, point - _LOOK_BACK), point)
+        while word:
+            at(word.start(), _AT_MONTH)
+            word = _MONTH_WORD_STARTS.search(text, word.start() + 1, point)
 
     view = text.encode("ascii", "replace")
     marked = view.translate(_MARKS)
     for month in _MARKED_MONTH.finditer(marked):
         i = month.start()
         if _CAPITAL_MONTH.match(text, i) and (i == 0 or not text[i - 1].isalpha()) and _MONTH_WORD.match(text, i):
-            with_words_before(i, _AT_MONTH)
+            with_words_before(i)
     if _may_hold_other_digits(text):
-        runs = (run.span() for run in _DIGITS.finditer(text))
+        runs = [run.span() for run in _DIGITS.finditer(text)]
     else:
-        runs = (run.span() for run in _MARKED_DIGITS.finditer(marked))
-    for first, end in runs:
-        after_separator = first > 0 and text[first - 1] in "/.-"
-        if end - first == 4 and text[first:first + 2] in ("19", "20") and not after_separator:
-            with_words_before(first, _AT_YEAR)
-        if text[end:end + 1] in ("/", ".", "-") and text[end + 1:end + 2].isdigit() and not after_separator:
-            at(first, _AT_NUMERIC)
-        if end - first <= 2:
-            after = _MONTH_AFTER_DAY.match(text, end)
-            if after:
-                with_words_before(after.end(), _AT_MONTH)
-            before = _MONTH_BEFORE_DAY.search(text, max(0, first - 14), first)
-            if before:
-                with_words_before(before.start(), _AT_MONTH)
+        runs = [run.span() for run in _MARKED_DIGITS.finditer(marked)]
     lower = view.lower()
+    for first, end in runs:
+        # The copy shows the ASCII characters around a number as they are, and
+        # those that could match the patterns' spaces or letters as "?": it tells
+        # cheaply where a pattern cannot match.
+        after_separator = first > 0 and view[first - 1] in _SEPARATORS
+        length = end - first
+        if length == 4 and not after_separator and view[first:first + 2] in (b"19", b"20"):
+            lead = _LEAD_BEFORE_YEAR.search(text, max(0, first - _LOOK_BACK), first)
+            if lead:
+                at(lead.start(), _AT_YEAR)
+        if (not after_separator and view[end:end + 1] in (b"/", b".", b"-")
+                and text[end + 1:end + 2].isdigit()):
+            at(first, _AT_NUMERIC)
+        if length <= 2:
+            if end < len(view) and view[end] in _MAY_FOLLOW_DAY:
+                after = _MONTH_AFTER_DAY.match(text, end)
+                if after:
+                    with_words_before(after.end())
+            # A month's name and a space just before: the name's last three
+            # characters show, unless the space is longer or they are not ASCII.
+            if first > 0 and view[first - 1] in _SPACES:
+                ending = lower[first - 4:first - 1]
+                if first < 4 or ending in _MONTH_ENDINGS or view[first - 2] in _SPACES or _UNKNOWN in ending:
+                    before = _MONTH_BEFORE_DAY.search(text, max(0, first - 14), first)
+                    if before:
+                        with_words_before(before.start())
     for word, needle, capital, needs_next in _RELATIVE_NEEDLES:
         i = lower.find(needle)
         while i >= 0:
-            if ((not needs_next or _RELATIVE_NEXT.match(text, i + len(word)))
+            j = i + len(word)
+            # "last", "next" and "this" need a space and a word that may name a day, month or year.
+            if ((not needs_next or (j + 1 < len(lower) and lower[j] in _SPACES and lower[j + 1] in _MAY_FOLLOW_RELATION
+                                    and _RELATIVE_NEXT.match(text, j)))
                     and (text.startswith(word, i) or text.startswith(capital, i)) and (i == 0 or not text[i - 1].isalpha())):
                 at(i, _AT_RELATIVE)
-            i = lower.find(needle, i + len(word))
+            i = lower.find(needle, j)
     return starts
 
 
