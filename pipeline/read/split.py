@@ -11,7 +11,10 @@ The layout is detected from the file itself, in this order:
 """
 from __future__ import annotations
 
+import bisect
+import itertools
 import json
+import operator
 import re
 from dataclasses import dataclass, field
 from typing import Optional
@@ -123,13 +126,14 @@ def _split_numbered(lines: list[str], header: Header) -> Optional[Split]:
 
     # Each line of the list is stripped once, and only lines with a digit after a
     # reply's indentation are matched as reply items.
-    stripped = [""] * comments_start + [line.strip() for line in lines[comments_start:]]
-    reply_items = {i: match for i in range(comments_start, len(lines))
-                   if lines[i][REPLY_INDENT:REPLY_INDENT + 1].isdigit() and (match := _reply_item(lines[i]))}
+    stripped = [""] * comments_start + list(map(str.strip, lines[comments_start:]))
+    reply_items = {i: match for i in _with_digit_at(lines, comments_start, REPLY_INDENT)
+                   if (match := _reply_item(lines[i]))}
     comments: list[RawComment] = []
     ends = [i for i, _, _ in items[1:]] + [len(lines)]
     for (item_start, item_indent, number), item_end in zip(items, ends):
-        comments.extend(_numbered_item(lines, stripped, reply_items, item_start, item_end, item_indent, issues))
+        comments.extend(_numbered_item(lines, stripped, reply_items, list(reply_items), item_start, item_end,
+                                       item_indent, issues))
 
     if count_line is not None:
         said = int(lines[count_line].split()[0])
@@ -146,7 +150,7 @@ def _find_items(lines: list[str], start: int, issues: list[Issue]) -> list[tuple
     """(line, indent, number) of each top-level comment in the list that ends the file."""
     tops = []
     # A top-level item has a digit after its two spaces: only such lines are matched.
-    for i in [i for i in range(start, len(lines)) if lines[i][TOP_INDENT:TOP_INDENT + 1].isdigit()]:
+    for i in _with_digit_at(lines, start, TOP_INDENT):
         match = _ITEM.match(lines[i])
         if match and len(match[1]) == TOP_INDENT:
             tops.append((i, int(match[2])))
@@ -174,6 +178,12 @@ def _find_items(lines: list[str], start: int, issues: list[Issue]) -> list[tuple
         else:
             issues.append(Issue(first_line + 1, "numbering", f"comments start at number {first_number}, not 1"))
     return items
+
+
+def _with_digit_at(lines: list[str], start: int, column: int) -> list[int]:
+    """The lines from ``start`` on with a digit at ``column``, found without a Python loop."""
+    digits = map(str.isdigit, map(operator.itemgetter(slice(column, column + 1)), lines[start:]))
+    return list(itertools.compress(range(start, len(lines)), digits))
 
 
 def _lone_deep_item(lines: list[str], start: int) -> Optional[int]:
@@ -207,28 +217,26 @@ def _lost_first_item(lines: list[str], body_start: int, second: int) -> Optional
     return block_start
 
 
-def _numbered_item(lines, stripped, reply_items, start, end, item_indent, issues) -> list[RawComment]:
+def _numbered_item(lines, stripped, reply_items, reply_lines, start, end, item_indent, issues) -> list[RawComment]:
     """One top-level item and its replies, from line ``start`` up to ``end``.
 
     ``stripped`` holds each line stripped, ``reply_items`` the lines that match as a
-    reply item, with their match.
+    reply item, with their match, and ``reply_lines`` those lines in order.
     """
-    region = [i for i in range(start + 1, end) if stripped[i] not in _ACTION_LINES]
     # Replies follow all of their parent's text, so they can only start after the
     # last line that is the parent's own text (indented less than a reply's text).
     last_parent = start
     text_indent = " " * (REPLY_INDENT + CONTINUATION)
-    for i in reversed(region):
-        if stripped[i] and i not in reply_items and not lines[i].startswith(text_indent):
+    for i in range(end - 1, start, -1):
+        line_stripped = stripped[i]
+        if (line_stripped and line_stripped not in _ACTION_LINES and i not in reply_items
+                and not lines[i].startswith(text_indent)):
             last_parent = i
             break
     reply_starts = []
     expected = 1
-    for i in range(last_parent + 1, end):
-        match = reply_items.get(i)
-        if match is None:
-            continue
-        reply_number = int(match[2])
+    for i in reply_lines[bisect.bisect_right(reply_lines, last_parent):bisect.bisect_left(reply_lines, end)]:
+        reply_number = int(reply_items[i][2])
         if reply_starts and not expected <= reply_number <= expected + _MAX_REPLY_GAP:
             continue
         if reply_number != expected:
@@ -259,12 +267,17 @@ def _numbered_comment(lines, stripped, start, end, continuation, is_reply, match
     number = int(match[2]) if match else None
     margin = " " * continuation
     # A blank line dedents to "".
-    text = [first] + [(lines[i][continuation:].rstrip() if lines[i].startswith(margin) else _dedent(lines[i], margin))
-                      if stripped[i] else "" for i in range(start + 1, end) if stripped[i] not in _ACTION_LINES]
+    text = [first] + [(line[continuation:].rstrip() if line.startswith(margin) else _dedent(line, margin))
+                      if line_stripped else "" for line, line_stripped in zip(lines[start + 1:end], stripped[start + 1:end])
+                      if line_stripped not in _ACTION_LINES]
+    # The first line holds text (an item's, or the first of a block), so only
+    # blank lines at the end are trimmed, as _trim would.
+    while len(text) > 1 and not text[-1]:
+        text.pop()
     last = end
     while last > start + 1 and not stripped[last - 1]:
         last -= 1
-    return RawComment(is_reply, _trim(text), start + 1, last, number)
+    return RawComment(is_reply, text, start + 1, last, number)
 
 
 def _dedent(line: str, margin: str) -> str:

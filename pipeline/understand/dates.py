@@ -303,11 +303,12 @@ def _starts(text: str) -> dict[int, set[str]]:
                 after = _MONTH_AFTER_DAY.match(text, end)
                 if after:
                     with_words_before(after.end())
-            # A month's name and a space just before: the name's last three
-            # characters show, unless the space is longer or they are not ASCII.
-            if first > 0 and view[first - 1] in _SPACES:
+            # A month's name and a space just before (so not before the fourth
+            # character): the name's last three characters show, unless the space
+            # is longer or they are not ASCII.
+            if first >= 4 and view[first - 1] in _SPACES:
                 ending = lower[first - 4:first - 1]
-                if first < 4 or ending in _MONTH_ENDINGS or view[first - 2] in _SPACES or _UNKNOWN in ending:
+                if ending in _MONTH_ENDINGS or view[first - 2] in _SPACES or _UNKNOWN in ending:
                     before = _MONTH_BEFORE_DAY.search(text, max(0, first - 14), first)
                     if before:
                         with_words_before(before.start())
@@ -326,14 +327,25 @@ def _starts(text: str) -> dict[int, set[str]]:
 
 def find_mentions(text: str) -> list[Expression]:
     """Every date expression in ``text``, in order, none overlapping another."""
+    return _choose(_tried(text, _starts(text)), text)
+
+
+def _tried(text: str, starts: dict[int, set[str]]) -> list[Expression]:
+    """What each kind's pattern reads at each start, by start, then in the patterns' order."""
     found: list[Expression] = []
-    for start, kinds in sorted(_starts(text).items()):
+    for start, kinds in sorted(starts.items()):
         for kind in sorted(kinds, key=_KIND_ORDER.__getitem__) if len(kinds) > 1 else kinds:
             match = _PATTERN_OF[kind].match(text, start)
             if match:
                 expression = _read(kind, match, text)
                 if expression is not None:
                     found.append(expression)
+    return found
+
+
+def _choose(found: list[Expression], text: str) -> list[Expression]:
+    """The expressions found, with the first days and second months of ranges, less
+    those that overlap one that says more."""
     found.extend(_range_starts(found, text))
     found.extend(_range_months(found, text))
     # Where expressions overlap, the one that says more wins: "in October 2016" is
