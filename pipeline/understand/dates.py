@@ -159,20 +159,17 @@ _RELATIVE_NEEDLES = tuple((word, word.encode(), word.capitalize(), word in _RELA
 _MARKS = bytes.maketrans(b"0123456789JFMASOND\x01\x02", b"\x02" * 10 + b"\x01" * 8 + b"??")
 _MARKED_MONTH = re.compile(rb"\x01(?:an|u[nl]|eb|a[ry]|pr|ug|ep|ct|ov|ec)")
 _MARKED_DIGITS = re.compile(rb"\x02\x02*")
-# The copy shows every digit only when the text has no digits but ASCII ones. The
-# high byte of each UTF-16 unit says which block of 256 characters it is in; the
-# text certainly has none when all are in blocks without digits (surrogates excluded:
-# a pair may be a digit).
-_BLOCKS_WITHOUT_DIGITS = bytes(block for block in range(256) if not 0xD8 <= block <= 0xDF and not any(
-    chr(block << 8 | low).isdecimal() for low in range(256)) and block)
 
 
-def _may_hold_other_digits(text: str) -> bool:
-    """Whether ``text`` may hold decimal digits other than ASCII ones ("٣")."""
-    if text.isascii():
-        return False
-    high = text.encode("utf-16-le", "surrogatepass")[1::2]
-    return bool(high.translate(None, b"\x00" + _BLOCKS_WITHOUT_DIGITS))
+def _has_other_digits(text: str, view: bytes) -> bool:
+    """Whether ``text`` holds decimal digits other than ASCII ones ("٣"), which its
+    one-byte copy ``view`` shows as "?" like any character that is not ASCII."""
+    i = view.find(b"?")
+    while i >= 0:
+        if text[i].isdecimal():
+            return True
+        i = view.find(b"?", i + 1)
+    return False
 
 
 # What the first three characters of an expression of each kind can be, in lower
@@ -280,7 +277,7 @@ def _starts(text: str) -> dict[int, set[str]]:
         i = month.start()
         if _CAPITAL_MONTH.match(text, i) and (i == 0 or not text[i - 1].isalpha()) and _MONTH_WORD.match(text, i):
             with_words_before(i)
-    if _may_hold_other_digits(text):
+    if _has_other_digits(text, view):
         runs = [run.span() for run in _DIGITS.finditer(text)]
     else:
         runs = [run.span() for run in _MARKED_DIGITS.finditer(marked)]
