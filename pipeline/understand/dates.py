@@ -595,11 +595,14 @@ def _window_after(relative: Expression, day: dt.date) -> Optional[tuple[dt.date,
 # -- resolving --------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(frozen=True)
 class Resolved:
     value: Optional[str]
     precision: Optional[str]
     resolution: str  # explicit, anchored, unresolved
+
+
+_UNRESOLVED = Resolved(None, None, "unresolved")
 
 
 def resolve(expression: Expression, post_date: Optional[PostDate]) -> Resolved:
@@ -607,11 +610,18 @@ def resolve(expression: Expression, post_date: Optional[PostDate]) -> Resolved:
     try:
         return _resolve(expression, post_date)
     except (ValueError, OverflowError):
-        return Resolved(None, None, "unresolved")
+        return _UNRESOLVED
+
+
+# The steps relative expressions take, made once: making a relativedelta costs more than adding it.
+_MONTH_STEPS = {step: relativedelta(months=step) for step in set(_STEP.values())}
+_LAST_WEEKDAY = [relativedelta(days=-1, weekday=rd_weekday(weekday)(-1)) for weekday in range(7)]
+_NEXT_WEEKDAY = [relativedelta(days=+1, weekday=rd_weekday(weekday)(+1)) for weekday in range(7)]
+_THIS_WEEKDAY = [relativedelta(weekday=rd_weekday(weekday)(+1)) for weekday in range(7)]
 
 
 def _resolve(e: Expression, post: Optional[PostDate]) -> Resolved:
-    unresolved = Resolved(None, None, "unresolved")
+    unresolved = _UNRESOLVED
     if e.kind in ("dmy", "mdy", "numeric", "iso"):
         if e.year is not None:
             day = dt.date(e.year, e.month, e.day)
@@ -636,7 +646,7 @@ def _resolve(e: Expression, post: Optional[PostDate]) -> Resolved:
     if e.unit == "month":
         if post.precision == "year":
             return unresolved
-        month = anchor + relativedelta(months=_STEP[e.relation])
+        month = anchor + _MONTH_STEPS[_STEP[e.relation]]
         return Resolved(f"{month:%Y-%m}", "month", "anchored")
     if post.precision != "day":
         return unresolved
@@ -644,11 +654,11 @@ def _resolve(e: Expression, post: Optional[PostDate]) -> Resolved:
     if e.relation in ("yesterday", "today", "tomorrow"):
         day += dt.timedelta(days={"yesterday": -1, "today": 0, "tomorrow": 1}[e.relation])
     elif e.relation == "last":
-        day += relativedelta(days=-1, weekday=rd_weekday(e.weekday)(-1))
+        day += _LAST_WEEKDAY[e.weekday]
     elif e.relation == "next":
-        day += relativedelta(days=+1, weekday=rd_weekday(e.weekday)(+1))
+        day += _NEXT_WEEKDAY[e.weekday]
     else:  # this Friday: the coming one, or the post's own day
-        day += relativedelta(weekday=rd_weekday(e.weekday)(+1))
+        day += _THIS_WEEKDAY[e.weekday]
     return Resolved(day.isoformat(), "day", "anchored")
 
 
