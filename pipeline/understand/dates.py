@@ -248,6 +248,41 @@ _MAY_FOLLOW_RELATION = frozenset(b"mtwfsyae? \t")
 _MONTH_ENDINGS = frozenset(name[-3:].encode() for name in MONTH_NUMBERS)
 
 
+def _marked_class(letters: str) -> bytes:
+    """A byte class of the marked copy for these letters in either case: capitals
+    that begin a month's name are \\x01 there, and any character may be "?"."""
+    members = {b"?"}
+    for letter in letters:
+        for c in (letter.lower(), letter.upper()):
+            members.add(b"\\x01" if c in "JFMASOND" else re.escape(c).encode())
+    return b"[" + b"".join(sorted(members)) + b"]"
+
+
+def _marked_word(word: str) -> bytes:
+    return b"".join(_marked_class(c) for c in word)
+
+
+_MARKED_SPACE = rb"[ \t?]"
+# The numbers in the marked copy that may start a date or stand beside one, a
+# superset of what ``_starts`` looks for (it checks each again): four digits not
+# after a separator (a year); one or two with a suffix or space and a month's
+# initial after them, or a month's name and a space before them; any not after a
+# separator with a separator and a digit after them (31/03/2014).
+_MARKED_RUNS = re.compile(
+    rb"\x02(?<!\x02\x02)(?:"
+    rb"\x02?(?!\x02)(?:"
+    rb"(?=(?:" + b"|".join(_marked_word(suffix) for suffix in ("st", "nd", "rd", "th")) + rb")?" + _MARKED_SPACE
+    + rb"+(?:" + _marked_word("of") + _MARKED_SPACE + rb"+)?" + _marked_class("jfmasond") + rb")"
+    + rb"|(?<=(?:" + b"|".join(_marked_word(ending.decode()) for ending in sorted(_MONTH_ENDINGS)) + rb")"
+    + _MARKED_SPACE + rb"\x02)"
+    + rb"|(?<=(?:" + b"|".join(_marked_word(ending.decode()) for ending in sorted(_MONTH_ENDINGS)) + rb")"
+    + _MARKED_SPACE + rb"\x02\x02)"
+    + rb"|(?<=" + _MARKED_SPACE + _MARKED_SPACE + rb"\x02)|(?<=" + _MARKED_SPACE + _MARKED_SPACE + rb"\x02\x02))"
+    rb"|(?<![/.\-]\x02)\x02\x02\x02(?!\x02)"
+    rb"|(?<![/.\-]\x02)\x02*(?=[/.\-][\x02?])"
+    rb")")
+
+
 def _starts(text: str) -> dict[int, set[str]]:
     """The places where a date expression may start, and the kinds to try there."""
     starts: dict[int, set[str]] = {}
@@ -280,7 +315,7 @@ def _starts(text: str) -> dict[int, set[str]]:
     if _has_other_digits(text, view):
         runs = [run.span() for run in _DIGITS.finditer(text)]
     else:
-        runs = [run.span() for run in _MARKED_DIGITS.finditer(marked)]
+        runs = [run.span() for run in _MARKED_RUNS.finditer(marked)]
     lower = view.lower()
     for first, end in runs:
         # The copy shows the ASCII characters around a number as they are, and
