@@ -28,7 +28,7 @@ def decode_bytes(data: bytes) -> Decoded:
     UTF-8 (with or without a BOM) is tried first, then cp1252, then Latin-1, which
     cannot fail. Empty and binary files come back with an ``error`` issue and no text.
     """
-    if not data.strip():
+    if not data or data.isspace():
         kind = "empty" if not data else "blank"
         return Decoded("", "utf-8", [Issue(1, kind, "file is empty" if not data else "file holds only white space", "error")])
     sample = data[:_BINARY_SAMPLE]
@@ -42,7 +42,8 @@ def decode_bytes(data: bytes) -> Decoded:
         line = text.count("\n", 0, text.index("\x00")) + 1
         issues.append(Issue(line, "nul", "NUL characters removed"))
         text = text.replace("\x00", "")
-    text = _LINE_ENDS.sub("\n", text)
+    if "\r" in text:
+        text = _LINE_ENDS.sub("\n", text)
     if text.endswith("\n"):
         text = text[:-1]
     return Decoded(text, encoding, issues)

@@ -126,8 +126,9 @@ def _numbered(base: int, keys: Iterable[str]) -> list[int]:
     mask = (1 << LOCAL_BITS) - 1
     used: set[int] = set()
     ids = []
+    sha256 = hashlib.sha256
     for key in keys:
-        local = _hash(key) & mask
+        local = int.from_bytes(sha256(key.encode("utf-8")).digest()[:8], "big") & mask  # _hash(key), inlined
         while local in used:
             local = (local + 1) & mask
         used.add(local)

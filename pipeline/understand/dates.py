@@ -789,8 +789,9 @@ def page_mentions(texts: list[tuple[Optional[str], str]], post_date: Optional[Po
     The texts are searched as one, joined by blank lines that no date expression
     crosses, which is much faster than one by one; offsets are each text's own.
     """
-    joined = "\n\n".join(text for _, text in texts)
-    starts = list(itertools.accumulate((len(text) + 2 for _, text in texts[:-1]), initial=0))
+    bodies = [text for _, text in texts]
+    joined = "\n\n".join(bodies)
+    starts = list(itertools.accumulate([len(text) + 2 for text in bodies[:-1]], initial=0))
     out = []
     for expression in find_mentions(joined):
         k = bisect.bisect_right(starts, expression.start) - 1
