@@ -204,12 +204,15 @@ def _word_starts_for(kinds: frozenset[str]) -> re.Pattern:
     """Where ``_WORD_START`` matches and one of ``kinds`` may start (see ``_starts``'s ``at``).
 
     A superset: it also yields a word whose first three characters are not all
-    ASCII, or run past the end of what is searched.
+    ASCII, or run past the end of what is searched. Case is spelt out rather than
+    ignored, which the regular expression engine does faster.
     """
     firsts = set().union(*(_KIND_STARTS[kind] for kind in kinds))
-    digit = "[0-9]|" if "dmy" in kinds else ""
-    return re.compile(rf"(?<![\w'\u2019])(?=\w)(?={digit}(?:{_alternation(firsts)})"
-                      r"|[\s\S]{0,2}(?:[^\x00-\x7f]|\Z))", re.I)
+    spellings = {"".join(letters) for first in firsts
+                 for letters in itertools.product(*({c.lower(), c.upper()} for c in first))}
+    digit = "|[0-9]" if "dmy" in kinds else ""
+    return re.compile(rf"(?<![\w'\u2019])(?=\w)(?=(?:{_alternation(spellings)}){digit}"
+                      r"|[\x00-\x7f]{0,2}[^\x00-\x7f]|[\s\S]{0,2}\Z)")
 
 
 def _alternation(words: set[str]) -> str:
@@ -286,6 +289,7 @@ _MARKED_RUNS = re.compile(
 def _starts(text: str) -> dict[int, set[str]]:
     """The places where a date expression may start, and the kinds to try there."""
     starts: dict[int, set[str]] = {}
+    before_done: set[int] = set()  # the months whose words before are tried already
 
     def at(point: int, kinds: frozenset[str]) -> None:
         first = text[point:point + 3]
@@ -299,6 +303,9 @@ def _starts(text: str) -> dict[int, set[str]]:
                 starts[point] = set(kinds)
 
     def with_words_before(point: int) -> None:
+        if point in before_done:
+            return
+        before_done.add(point)
         at(point, _AT_MONTH)
         # search, not finditer: there are few, and finditer costs more to set up
         word = _MONTH_WORD_STARTS.search(text, max(0, point - _LOOK_BACK), point)
