@@ -65,7 +65,8 @@ def reference_starts(text: str) -> dict[int, set[str]]:
 
 
 def reference_mentions(text: str) -> list[dates.Expression]:
-    return dates._choose(dates._tried(text, reference_starts(text)), text)
+    starts = {point: dates._mask(kinds) for point, kinds in reference_starts(text).items()}
+    return dates._choose(dates._tried(text, starts), text)
 
 
 def outcome(finder, text):

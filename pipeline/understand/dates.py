@@ -146,11 +146,21 @@ _RELATIVE_WORDS = ("yesterday", "today", "tomorrow", "tonight") + _RELATIONS
 _WORD_START = re.compile(r"(?<![\w'\u2019])\w")
 _LOOK_BACK = 25  # a day, weekday or lead word stands this close before a month or year
 
-_AT_MONTH = frozenset(("dmy", "mdy", "my", "my2", "month"))
-_AT_YEAR = frozenset(("year",))
-_AT_NUMERIC = frozenset(("numeric", "iso"))
-_AT_RELATIVE = frozenset(("relative",))
-_PATTERN_OF = dict(_PATTERNS)
+# A set of kinds is an int, a bit for each kind in _PATTERNS' order.
+_BIT = {kind: 1 << k for k, (kind, _) in enumerate(_PATTERNS)}
+
+
+def _mask(kinds: Iterable[str]) -> int:
+    return sum(_BIT[kind] for kind in set(kinds))
+
+
+# The kinds' patterns in order, for each set of kinds.
+_TRIES = [tuple((kind, pattern) for kind, pattern in _PATTERNS if mask & _BIT[kind]) for mask in range(1 << len(_PATTERNS))]
+_AT_MONTH_KINDS = ("dmy", "mdy", "my", "my2", "month")
+_AT_MONTH = _mask(_AT_MONTH_KINDS)
+_AT_YEAR = _mask(["year"])
+_AT_NUMERIC = _mask(["numeric", "iso"])
+_AT_RELATIVE = _mask(["relative"])
 # (word, the word as bytes, capitalised, whether it needs _RELATIVE_NEXT)
 _RELATIVE_NEEDLES = tuple((word, word.encode(), word.capitalize(), word in _RELATIONS) for word in _RELATIVE_WORDS)
 
@@ -192,15 +202,14 @@ _KIND_STARTS = {
     "month": _first_three(_MONTH_LEADS.split("|"), " \t-"),
     "year": _first_three(_YEAR_LEADS.split("|"), " \t"),
 }
-_ALWAYS_TRIED = frozenset(kind for kind, _ in _PATTERNS if kind not in _KIND_STARTS)
-_KINDS_STARTING = {start: _ALWAYS_TRIED | {kind for kind, starts in _KIND_STARTS.items() if start in starts}
+_ALWAYS_TRIED = _mask(kind for kind, _ in _PATTERNS if kind not in _KIND_STARTS)
+_KINDS_STARTING = {start: _ALWAYS_TRIED | _mask(kind for kind, starts in _KIND_STARTS.items() if start in starts)
                    for starts in _KIND_STARTS.values() for start in starts}
-_KINDS_AT_DIGIT = _ALWAYS_TRIED | {"dmy"}
+_KINDS_AT_DIGIT = _ALWAYS_TRIED | _BIT["dmy"]
 _ASCII_DIGITS = frozenset("0123456789")
-_KIND_ORDER = {kind: k for k, (kind, _) in enumerate(_PATTERNS)}
 
 
-def _word_starts_for(kinds: frozenset[str]) -> re.Pattern:
+def _word_starts_for(kinds: tuple[str, ...]) -> re.Pattern:
     """Where ``_WORD_START`` matches and one of ``kinds`` may start (see ``_starts``'s ``at``).
 
     A superset: it also yields a word whose first three characters are not all
@@ -234,7 +243,7 @@ def _alternation(words: set[str]) -> str:
     return "|".join(branches)
 
 
-_MONTH_WORD_STARTS = _word_starts_for(_AT_MONTH)
+_MONTH_WORD_STARTS = _word_starts_for(_AT_MONTH_KINDS)
 # A year is a date after a lead word and spaces ("in 1939"). Such a year's digits
 # start a number that is tried for a year, with the lead word among the words
 # before it: the lead word just before is the only place there where one can start.
@@ -286,21 +295,18 @@ _MARKED_RUNS = re.compile(
     rb")")
 
 
-def _starts(text: str) -> dict[int, set[str]]:
-    """The places where a date expression may start, and the kinds to try there."""
-    starts: dict[int, set[str]] = {}
+def _starts(text: str) -> dict[int, int]:
+    """The places where a date expression may start, and the kinds to try there (``_mask``)."""
+    starts: dict[int, int] = {}
     before_done: set[int] = set()  # the months whose words before are tried already
 
-    def at(point: int, kinds: frozenset[str]) -> None:
+    def at(point: int, kinds: int) -> None:
         first = text[point:point + 3]
         if len(first) == 3 and first.isascii():
-            kinds = kinds & (_KINDS_AT_DIGIT if first[0] in _ASCII_DIGITS else
-                             _KINDS_STARTING.get(first.lower(), _ALWAYS_TRIED))
+            kinds &= (_KINDS_AT_DIGIT if first[0] in _ASCII_DIGITS else
+                      _KINDS_STARTING.get(first.lower(), _ALWAYS_TRIED))
         if kinds:
-            if point in starts:
-                starts[point].update(kinds)
-            else:
-                starts[point] = set(kinds)
+            starts[point] = starts.get(point, 0) | kinds
 
     def with_words_before(point: int) -> None:
         if point in before_done:
@@ -369,12 +375,12 @@ def find_mentions(text: str) -> list[Expression]:
     return _choose(_tried(text, _starts(text)), text)
 
 
-def _tried(text: str, starts: dict[int, set[str]]) -> list[Expression]:
+def _tried(text: str, starts: dict[int, int]) -> list[Expression]:
     """What each kind's pattern reads at each start, by start, then in the patterns' order."""
     found: list[Expression] = []
     for start, kinds in sorted(starts.items()):
-        for kind in sorted(kinds, key=_KIND_ORDER.__getitem__) if len(kinds) > 1 else kinds:
-            match = _PATTERN_OF[kind].match(text, start)
+        for kind, pattern in _TRIES[kinds]:
+            match = pattern.match(text, start)
             if match:
                 expression = _read(kind, match, text)
                 if expression is not None:
