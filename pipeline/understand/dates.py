@@ -410,56 +410,56 @@ def _choose(found: list[Expression], text: str) -> list[Expression]:
 
 
 def _read(kind: str, match: re.Match, text: str) -> Optional[Expression]:
-    groups = match.groupdict()
-    month_word = (groups.get("month") or "").lower().rstrip(".")
-    weekday = WEEKDAY_NUMBERS.get((groups.get("weekday") or "").lower())
-    expression = Expression(match[0], match.start(), match.end(), kind, weekday=weekday)
-    if kind in ("dmy", "mdy"):
+    start, end = match.span()
+    if kind == "dmy" or kind == "mdy":
+        month_word = match["month"].lower().rstrip(".")
+        weekday = WEEKDAY_NUMBERS.get((match["weekday"] or "").lower())
         if kind == "mdy" and month_word == "may" and not match[0][0].isupper() and weekday is None:
             return None  # "may 2 people": the verb
-        expression.day = int(groups["day"])
-        expression.month = MONTH_NUMBERS[month_word]
-        expression.year = int(groups["year"]) if groups.get("year") else None
-    elif kind in ("my", "my2"):
-        expression.month = MONTH_NUMBERS[month_word]
+        year = match["year"]
+        return Expression(match[0], start, end, kind, int(match["day"]), MONTH_NUMBERS[month_word],
+                          int(year) if year else None, weekday)
+    if kind == "my" or kind == "my2":
+        month = MONTH_NUMBERS[match["month"].lower().rstrip(".")]
         if kind == "my2":
-            two = int(groups["year2"])
-            expression.year = 2000 + two if two < 50 else 1900 + two
+            two = int(match["year2"])
+            year = 2000 + two if two < 50 else 1900 + two
         else:
-            expression.year = int(groups["year"])
-    elif kind in ("numeric", "iso"):
-        year = int(groups["year"])
-        expression.year = year if year > 99 else (2000 + year if year < 50 else 1900 + year)
-        expression.month = int(groups["mon"])
-        expression.day = int(groups["day"])
-    elif kind == "month":
+            year = int(match["year"])
+        return Expression(match[0], start, end, kind, month=month, year=year)
+    if kind == "numeric" or kind == "iso":
+        year = int(match["year"])
+        year = year if year > 99 else (2000 + year if year < 50 else 1900 + year)
+        return Expression(match[0], start, end, kind, int(match["day"]), int(match["mon"]), year)
+    if kind == "month":
         if not _plausible_bare_month(match):
             return None
-        if _OTHER_YEAR.match(text, match.end()):
+        if _OTHER_YEAR.match(text, end):
             return None
-        expression.month = MONTH_NUMBERS[month_word]
-        expression.relation = (groups.get("rel") or groups["lead"]).lower()
-        expression.sentence = _sentence(text, match.start(), match.end())
-        if groups.get("rel"):
-            expression.unit = "year"
-    elif kind == "year":
-        if _YEAR_FOLLOWED_BY_NOUN.match(text, match.end()):
+        month = MONTH_NUMBERS[match["month"].lower().rstrip(".")]
+        rel = match["rel"]
+        return Expression(match[0], start, end, kind, month=month, relation=(rel or match["lead"]).lower(),
+                          unit="year" if rel else None, sentence=_sentence(text, start, end))
+    if kind == "year":
+        if _YEAR_FOLLOWED_BY_NOUN.match(text, end):
             return None
-        expression.year = int(groups["year"])
-    elif kind == "relative":
-        word = (groups.get("word") or "").lower()
-        if word == "today" and _TODAY_AS_NOWADAYS.search(text, max(0, match.start() - _LOOK_BACK * 2), match.start()):
-            return None
-        if word or groups.get("part"):
-            # tonight and this morning are today
-            expression.relation = "today" if word in ("tonight", "") else word
-            expression.unit = "day"
-            if groups.get("part") and groups["rel"].lower() != "this":
-                return None  # "last evening", "next morning": not said of a date here
-        else:
-            expression.relation = groups["rel"].lower()
-            expression.unit = (groups.get("unit") or "day").lower()
-    return expression
+        return Expression(match[0], start, end, kind, year=int(match["year"]))
+    # relative
+    word = (match["word"] or "").lower()
+    if word == "today" and _TODAY_AS_NOWADAYS.search(text, max(0, start - _LOOK_BACK * 2), start):
+        return None
+    part = match["part"]
+    if word or part:
+        # tonight and this morning are today
+        relation = "today" if word in ("tonight", "") else word
+        unit = "day"
+        if part and match["rel"].lower() != "this":
+            return None  # "last evening", "next morning": not said of a date here
+    else:
+        relation = match["rel"].lower()
+        unit = (match["unit"] or "day").lower()
+    return Expression(match[0], start, end, kind, weekday=WEEKDAY_NUMBERS.get((match["weekday"] or "").lower()),
+                      relation=relation, unit=unit)
 
 
 _SENTENCE_REACH = 300  # characters looked at either side of a date for its sentence
