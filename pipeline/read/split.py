@@ -30,6 +30,8 @@ _COUNT_LINE = re.compile(r"^\s*\d+\s+comments?:?\s*$", re.I)
 _QUOTE_DIVIDER = re.compile(r"^\s*\*{5,}\s*$")
 # Action links left on their own line after an item in the numbered layout.
 _ACTION_LINES = frozenset({"ReplyDelete", "Delete", "Reply"})
+# Longer lines are not looked up: a set looks a string up by its hash, which reads all of it.
+_ACTION_MAX = max(map(len, _ACTION_LINES))
 
 TOP_INDENT = 2
 REPLY_INDENT = 4
@@ -229,7 +231,8 @@ def _numbered_item(lines, stripped, reply_items, reply_lines, start, end, item_i
     text_indent = " " * (REPLY_INDENT + CONTINUATION)
     for i in range(end - 1, start, -1):
         line_stripped = stripped[i]
-        if (line_stripped and line_stripped not in _ACTION_LINES and i not in reply_items
+        if (line_stripped and (len(line_stripped) > _ACTION_MAX or line_stripped not in _ACTION_LINES)
+                and i not in reply_items
                 and not lines[i].startswith(text_indent)):
             last_parent = i
             break
@@ -269,7 +272,7 @@ def _numbered_comment(lines, stripped, start, end, continuation, is_reply, match
     # A blank line dedents to "".
     text = [first] + [(line[continuation:].rstrip() if line.startswith(margin) else _dedent(line, margin))
                       if line_stripped else "" for line, line_stripped in zip(lines[start + 1:end], stripped[start + 1:end])
-                      if line_stripped not in _ACTION_LINES]
+                      if len(line_stripped) > _ACTION_MAX or line_stripped not in _ACTION_LINES]
     # The first line holds text (an item's, or the first of a block), so only
     # blank lines at the end are trimmed, as _trim would.
     while len(text) > 1 and not text[-1]:
