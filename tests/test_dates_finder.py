@@ -126,7 +126,8 @@ def test_finder_matches_reference_word_by_word():
                "\u2019s 9", "\u0663 Dec", "evening", "month", "Tue", "afternoon",
                "1\u0663 june", "1\u0663/03/2014", "20\u06614", "5\u00a0may", "1\u017ft june", "june\u00a05",
                "next\u00a0\u017fat", "augu\u017ft 5",
-               "11th june", "2nd of\tmay", "3RD   oct", "1\u017ft\u00a0of dec"]
+               "11th june", "2nd of\tmay", "3RD   oct", "1\u017ft\u00a0of dec", "Jan '24", "feb.\u201924",
+               "Sept. 5", "march\u00a0 2014", "Augu\u017ft 2014", "jun '7"]
     for word in WORDS:
         for separator in SEPARATORS:
             for anchor in anchors:

@@ -206,6 +206,14 @@ _ALWAYS_TRIED = _mask(kind for kind, _ in _PATTERNS if kind not in _KIND_STARTS)
 _KINDS_STARTING = {start: _ALWAYS_TRIED | _mask(kind for kind, starts in _KIND_STARTS.items() if start in starts)
                    for starts in _KIND_STARTS.values() for start in starts}
 _KINDS_AT_DIGIT = _ALWAYS_TRIED | _BIT["dmy"]
+# After a month's name, "March 6" and "October 2023" have a space and a digit, "Jan '24"
+# an apostrophe: elsewhere a name is not tried for those kinds. (A weekday before the
+# month, "Thursday, September 16", starts at the weekday's name, not a month's.) The
+# name ends where its letters do, those that match [a-z] when case is ignored.
+_AFTER_MONTH_NAME = re.compile(r"[a-zA-Z\u0130\u0131\u017f\u212a]+\.?(?:[ \t\u00a0]+(?P<digit>[0-9])|[ \t\u00a0]*['\u2019])")
+_BEFORE_DIGIT = _mask(["mdy", "my"])
+_BEFORE_QUOTE = _mask(["my2"])
+_AFTER_MONTH_NAME_KINDS = _BEFORE_DIGIT | _BEFORE_QUOTE
 _ASCII_DIGITS = frozenset("0123456789")
 
 
@@ -303,8 +311,12 @@ def _starts(text: str) -> dict[int, int]:
     def at(point: int, kinds: int) -> None:
         first = text[point:point + 3]
         if len(first) == 3 and first.isascii():
-            kinds &= (_KINDS_AT_DIGIT if first[0] in _ASCII_DIGITS else
-                      _KINDS_STARTING.get(first.lower(), _ALWAYS_TRIED))
+            first = first.lower()
+            kinds &= (_KINDS_AT_DIGIT if first[0] in _ASCII_DIGITS else _KINDS_STARTING.get(first, _ALWAYS_TRIED))
+            if kinds & _AFTER_MONTH_NAME_KINDS and first in _MONTH_STARTS:
+                after = _AFTER_MONTH_NAME.match(text, point)
+                kinds &= ~_AFTER_MONTH_NAME_KINDS | (_BEFORE_DIGIT if after and after["digit"] else
+                                                     _BEFORE_QUOTE if after else 0)
         if kinds:
             starts[point] = starts.get(point, 0) | kinds
 
