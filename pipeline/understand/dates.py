@@ -438,7 +438,7 @@ def _read(kind: str, match: re.Match, text: str) -> Optional[Expression]:
             year = 2000 + two if two < 50 else 1900 + two
         else:
             year = int(match["year"])
-        return Expression(match[0], start, end, kind, month=month, year=year)
+        return Expression(match[0], start, end, kind, None, month, year)
     if kind == "numeric" or kind == "iso":
         year = int(match["year"])
         year = year if year > 99 else (2000 + year if year < 50 else 1900 + year)
@@ -450,12 +450,12 @@ def _read(kind: str, match: re.Match, text: str) -> Optional[Expression]:
             return None
         month = MONTH_NUMBERS[match["month"].lower().rstrip(".")]
         rel = match["rel"]
-        return Expression(match[0], start, end, kind, month=month, relation=(rel or match["lead"]).lower(),
-                          unit="year" if rel else None, sentence=_sentence(text, start, end))
+        return Expression(match[0], start, end, kind, None, month, None, None, (rel or match["lead"]).lower(),
+                          "year" if rel else None, _sentence(text, start, end))
     if kind == "year":
         if _YEAR_FOLLOWED_BY_NOUN.match(text, end):
             return None
-        return Expression(match[0], start, end, kind, year=int(match["year"]))
+        return Expression(match[0], start, end, kind, None, None, int(match["year"]))
     # relative
     word = (match["word"] or "").lower()
     if word == "today" and _TODAY_AS_NOWADAYS.search(text, max(0, start - _LOOK_BACK * 2), start):
@@ -470,8 +470,8 @@ def _read(kind: str, match: re.Match, text: str) -> Optional[Expression]:
     else:
         relation = match["rel"].lower()
         unit = (match["unit"] or "day").lower()
-    return Expression(match[0], start, end, kind, weekday=WEEKDAY_NUMBERS.get((match["weekday"] or "").lower()),
-                      relation=relation, unit=unit)
+    return Expression(match[0], start, end, kind, None, None, None,
+                      WEEKDAY_NUMBERS.get((match["weekday"] or "").lower()), relation, unit)
 
 
 _SENTENCE_REACH = 300  # characters looked at either side of a date for its sentence
@@ -480,8 +480,10 @@ _SENTENCE_REACH = 300  # characters looked at either side of a date for its sent
 def _sentence(text: str, start: int, end: int) -> tuple[str, str]:
     """The rest of the sentence before and after ``text[start:end]``."""
     low, high = max(0, start - _SENTENCE_REACH), min(len(text), end + _SENTENCE_REACH)
-    before = max(max(text.rfind(mark, low, start) for mark in ".!?\n"), low - 1)
-    after = [i for i in (text.find(mark, end, high) for mark in ".!?\n") if i >= 0]
+    before = max(text.rfind(".", low, start), text.rfind("!", low, start), text.rfind("?", low, start),
+                 text.rfind("\n", low, start), low - 1)
+    after = [i for i in (text.find(".", end, high), text.find("!", end, high), text.find("?", end, high),
+                         text.find("\n", end, high)) if i >= 0]
     return text[before + 1:start], text[end:min(after) if after else high]
 
 
