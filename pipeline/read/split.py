@@ -271,7 +271,8 @@ def _numbered_comment(lines, stripped, start, end, continuation, is_reply, match
     margin = " " * continuation
     # A blank line dedents to "".
     text = [first] + [(line[continuation:].rstrip() if line.startswith(margin) else _dedent(line, margin))
-                      if line_stripped else "" for line, line_stripped in zip(lines[start + 1:end], stripped[start + 1:end])
+                      if line_stripped else ""
+                      for line, line_stripped in zip(lines[start + 1:end], stripped[start + 1:end])
                       if len(line_stripped) > _ACTION_MAX or line_stripped not in _ACTION_LINES]
     # The first line holds text (an item's, or the first of a block), so only
     # blank lines at the end are trimmed, as _trim would.

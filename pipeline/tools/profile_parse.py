@@ -170,7 +170,8 @@ def main(argv=None) -> None:
         top_level += seconds if depth == 0 else 0
         print(f"{'  ' * depth + label:<40} {seconds:7.2f} {100 * seconds / total:6.1f} {calls:8,}")
     print(f"{'sha256 (measured apart)':<40} {best_hash:7.2f} {100 * best_hash / total:6.1f}")
-    print(f"{'rest of parse_bytes (sha256 included)':<40} {total - top_level:7.2f} {100 * (total - top_level) / total:6.1f}")
+    rest = total - top_level
+    print(f"{'rest of parse_bytes (sha256 included)':<40} {rest:7.2f} {100 * rest / total:6.1f}")
     print(f"{'rows_of (measured apart)':<40} {best_rows:7.2f} {100 * best_rows / total:6.1f}")
 
     if args.cprofile:

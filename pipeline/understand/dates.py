@@ -143,7 +143,6 @@ _RELATIVE_NEXT = re.compile(rf"{_SP}(?:mon|tue|wed|thu|fri|sat|sun|month|year|mo
 _RELATIONS = ("last", "next", "this")
 # Each written in lower case or capitalised.
 _RELATIVE_WORDS = ("yesterday", "today", "tomorrow", "tonight") + _RELATIONS
-_WORD_START = re.compile(r"(?<![\w'\u2019])\w")
 _LOOK_BACK = 25  # a day, weekday or lead word stands this close before a month or year
 
 # A set of kinds is an int, a bit for each kind in _PATTERNS' order.
@@ -155,7 +154,8 @@ def _mask(kinds: Iterable[str]) -> int:
 
 
 # The kinds' patterns in order, for each set of kinds.
-_TRIES = [tuple((kind, pattern) for kind, pattern in _PATTERNS if mask & _BIT[kind]) for mask in range(1 << len(_PATTERNS))]
+_TRIES = [tuple((kind, pattern) for kind, pattern in _PATTERNS if mask & _BIT[kind])
+          for mask in range(1 << len(_PATTERNS))]
 _AT_MONTH_KINDS = ("dmy", "mdy", "my", "my2", "month")
 _AT_MONTH = _mask(_AT_MONTH_KINDS)
 _AT_YEAR = _mask(["year"])
@@ -168,7 +168,6 @@ _RELATIVE_NEEDLES = tuple((word, word.encode(), word.capitalize(), word in _RELA
 # name \x01 (and those two bytes themselves "?"), so that a scan for one byte finds them.
 _MARKS = bytes.maketrans(b"0123456789JFMASOND\x01\x02", b"\x02" * 10 + b"\x01" * 8 + b"??")
 _MARKED_MONTH = re.compile(rb"\x01(?:an|u[nl]|eb|a[ry]|pr|ug|ep|ct|ov|ec)")
-_MARKED_DIGITS = re.compile(rb"\x02\x02*")
 
 
 def _has_other_digits(text: str, view: bytes) -> bool:
@@ -210,7 +209,8 @@ _KINDS_AT_DIGIT = _ALWAYS_TRIED | _BIT["dmy"]
 # an apostrophe: elsewhere a name is not tried for those kinds. (A weekday before the
 # month, "Thursday, September 16", starts at the weekday's name, not a month's.) The
 # name ends where its letters do, those that match [a-z] when case is ignored.
-_AFTER_MONTH_NAME = re.compile(r"[a-zA-Z\u0130\u0131\u017f\u212a]+\.?(?:[ \t\u00a0]+(?P<digit>[0-9])|[ \t\u00a0]*['\u2019])")
+_AFTER_MONTH_NAME = re.compile(r"[a-zA-Z\u0130\u0131\u017f\u212a]+\.?"
+                               r"(?:[ \t\u00a0]+(?P<digit>[0-9])|[ \t\u00a0]*['\u2019])")
 _BEFORE_DIGIT = _mask(["mdy", "my"])
 _BEFORE_QUOTE = _mask(["my2"])
 _AFTER_MONTH_NAME_KINDS = _BEFORE_DIGIT | _BEFORE_QUOTE
@@ -218,7 +218,8 @@ _ASCII_DIGITS = frozenset("0123456789")
 
 
 def _word_starts_for(kinds: tuple[str, ...]) -> re.Pattern:
-    """Where ``_WORD_START`` matches and one of ``kinds`` may start (see ``_starts``'s ``at``).
+    """Where a word starts (a word character after none, nor an apostrophe) and one
+    of ``kinds`` may start (see ``_starts``'s ``at``).
 
     A superset: it also yields a word whose first three characters are not all
     ASCII, or run past the end of what is searched. Case is spelt out rather than
@@ -376,7 +377,8 @@ def _starts(text: str) -> dict[int, int]:
             # "last", "next" and "this" need a space and a word that may name a day, month or year.
             if ((not needs_next or (j + 1 < len(lower) and lower[j] in _SPACES and lower[j + 1] in _MAY_FOLLOW_RELATION
                                     and _RELATIVE_NEXT.match(text, j)))
-                    and (text.startswith(word, i) or text.startswith(capital, i)) and (i == 0 or not text[i - 1].isalpha())):
+                    and (text.startswith(word, i) or text.startswith(capital, i))
+                    and (i == 0 or not text[i - 1].isalpha())):
                 at(i, _AT_RELATIVE)
             i = lower.find(needle, j)
     return starts
