@@ -48,6 +48,7 @@ STAGES = [
     ("pipeline.understand.normalise", "page_mentions", "page_mentions", 1),
     ("pipeline.understand.dates", "find_mentions", "dates.find_mentions (all calls)", 2),
     ("pipeline.understand.dates", "resolve", "dates.resolve", 2),
+    ("pipeline.parse", "understand_people", "people (signatures, references)", 0),
 ]
 
 
@@ -133,7 +134,7 @@ def main(argv=None) -> None:
 
     paths = ensure_archive(args.dir, args.files, args.seed)
     data = [(str(p), p.read_bytes()) for p in paths]
-    ids = [file_id(path) for path, _ in data]
+    ids = [file_id(args.dir.name, Path(path).name) for path, _ in data]
     megabytes = sum(len(raw) for _, raw in data) / 1e6
     print(f"{len(data):,} files, {megabytes:.1f} MB in {args.dir}/ (seed {args.seed}); one process")
 
@@ -146,7 +147,7 @@ def main(argv=None) -> None:
         best_parse = min(best_parse, time.process_time() - started)
         started = time.process_time()
         for result, source_id in zip(parsed, ids):
-            rows_of(result, source_id)
+            rows_of(result, source_id, 0)
         best_rows = min(best_rows, time.process_time() - started)
         started = time.process_time()
         for _, raw in data:
