@@ -151,6 +151,10 @@ def _start_worker(parent: int) -> None:
     fail, a thread notices that the parent is gone and ends the worker.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A worker is forked with the loader's SIGTERM handler, which ignores a second
+    # signal: the loader's terminate() would then not stop a worker blocked on a
+    # full result pipe, and the loader would wait for it for ever.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if sys.platform.startswith("linux"):
         try:
             ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
