@@ -21,6 +21,7 @@ import re
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
@@ -114,15 +115,18 @@ def run_load(folders: list[Path], db: Path, stages: Optional[dict] = None) -> tu
     once.
     """
     started = time.perf_counter()
+    # What the load says goes to a file, not a pipe: a pipe nobody reads fills up.
+    said = tempfile.TemporaryFile()
     process = subprocess.Popen([sys.executable, "-m", "pipeline", "load", *map(str, folders), "--db", str(db),
-                                "--timings"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                "--quiet", "--timings"], stdout=subprocess.DEVNULL, stderr=said)
     peak = 0
     while process.poll() is None:
         peak = max(peak, _tree_pss(process.pid))
         time.sleep(0.05)
     elapsed = time.perf_counter() - started
-    errors = process.stderr.read().decode()
-    process.stderr.close()
+    said.seek(0)
+    errors = said.read().decode()
+    said.close()
     if process.returncode not in (0, 1) or "Traceback" in errors:
         raise RuntimeError(f"pipeline load failed: {errors[-2000:]}")
     if stages is not None:
