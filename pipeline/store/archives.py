@@ -183,6 +183,16 @@ def _sample(path: str) -> list[str]:
     return files[:SAMPLE_FILES]
 
 
+def ensure_archive(db: sqlite_utils.Database, name: str, root: str) -> Archive:
+    """The archive named ``name``, made with ``root`` as its folder if there is none.
+
+    For rows parsed elsewhere (shards), whose archive is known by its name only: an
+    archive of that name already here keeps its folder.
+    """
+    row = db.execute("SELECT id, name, root FROM archives WHERE name = ?", [name]).fetchone()
+    return Archive(*row) if row else _create(db, name, root)
+
+
 def _create(db: sqlite_utils.Database, name: str, root: str) -> Archive:
     stamp = now()
     cursor = db.execute("INSERT INTO archives (name, root, first_loaded, last_loaded) VALUES (?, ?, ?, ?)",
