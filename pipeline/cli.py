@@ -4,6 +4,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import importlib
+import importlib.util
 import json
 import os
 import signal
@@ -284,6 +285,9 @@ def bench(files, scales, seed, workdir, feed_comments):
     peak memory. Each load is checked against what the generator wrote. Then the same
     threads, --feed-comments comments, are loaded as text dumps and as one Blogger
     export. Prints Markdown tables.
+    With the dask extra, it then parses the 1x archive into shards on a Dask
+    cluster started here, beside the loader's own parse of it on every core, and
+    loads the shards, and prints one more table.
 
     \b
     Example:
@@ -293,12 +297,23 @@ def bench(files, scales, seed, workdir, feed_comments):
         sizes = tuple(int(part) for part in scales.split(","))
     except ValueError:
         raise click.BadParameter(f"{scales!r} is not a list of whole numbers such as 1,2,4", param_hint="--scales")
+    say = lambda line: click.echo(line, err=True)  # noqa: E731
     try:
-        measures, feed = bench_module.run(Path(workdir), files, sizes, seed, lambda line: click.echo(line, err=True),
-                                          feed_comments)
+        measures, feed = bench_module.run(Path(workdir), files, sizes, seed, say, feed_comments)
     except (RuntimeError, AssertionError) as error:
         raise click.ClickException(str(error))
     click.echo(bench_module.report(measures, feed))
+    if importlib.util.find_spec("distributed") is None:
+        say("shards not measured: pip install 'blog-pipeline[dask]'")
+        return
+    try:
+        shards = bench_module.run_shards(Path(workdir), Path(workdir) / "archive" / "shard-0",
+                                         bench_module.first_manifest(Path(workdir), files, seed), seed,
+                                         measures[0].cold_s if sizes[0] == 1 else None, say)
+    except (RuntimeError, AssertionError, PipelineError) as error:
+        raise click.ClickException(str(error))
+    click.echo("")
+    click.echo(bench_module.report_shards(shards))
 
 
 @cli.command()

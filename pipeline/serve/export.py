@@ -182,8 +182,10 @@ def _values(table: Table, column: Column, values: list) -> pa.Array:
     return pa.array(values, type=column.type)
 
 
-def iter_batches(con: sqlite3.Connection, table: Table, rows: int = BATCH_ROWS) -> Iterator[pa.RecordBatch]:
-    """The table's rows as Arrow record batches of its export schema, ``rows`` at a time."""
+def iter_batches(con: sqlite3.Connection, table: Table, rows: Optional[int] = None) -> Iterator[pa.RecordBatch]:
+    """The table's rows as Arrow record batches of its export schema, ``rows`` (default
+    ``BATCH_ROWS``) at a time."""
+    rows = rows or BATCH_ROWS
     sources = list(dict.fromkeys(c.source for c in table.columns))
     where = {name: k for k, name in enumerate(sources)}
     cursor = con.execute(f"SELECT {', '.join(map(quote, sources))} FROM {quote(table.name)} ORDER BY {table.order}")

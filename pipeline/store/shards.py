@@ -336,7 +336,8 @@ def read_manifest(folder: Path) -> dict:
 
 
 def _read_rows(path: Path, columns: Optional[list[str]] = None) -> list[tuple]:
-    table = pq.read_table(path, columns=columns)
+    # ParquetFile reads one file faster than read_table, which sets up a dataset.
+    table = pq.ParquetFile(path).read(columns=columns)
     return list(zip(*(column.to_pylist() for column in table.columns)))
 
 
