@@ -387,7 +387,8 @@ def parse(paths, engine, out, scheduler, workers, archive, force):
     except OSError as error:
         raise click.ClickException(f"{error.filename or out}: {error.strerror or error}")
     rows = report.rows
-    click.echo(f"{report.files:,} files parsed into {report.batches:,} shards by {report.workers} workers: "
+    click.echo(f"{report.files:,} files parsed into {report.batches:,} {'shard' if report.batches == 1 else 'shards'} "
+               f"by {report.workers} workers: "
                f"{rows.get('posts', 0):,} posts, {rows.get('comments', 0):,} comments, "
                f"{rows.get('failed', 0):,} files with errors (reported when loaded): {out}", err=True)
     click.echo(f"Load them with: pipeline load --from-shards {out}", err=True)
@@ -446,8 +447,9 @@ def _export_progress(label: str):
 @_export_options
 @click.option("--name", help="The corpus's name in corpus.json  [default: the database file's name]")
 def export_convokit(out, db_path, force, name):
-    """Write the database as a ConvoKit corpus, which convokit.Corpus(filename=OUT_DIR) loads.
+    """Write the database as a ConvoKit corpus.
 
+    convokit.Corpus(filename=OUT_DIR) loads it.
     A post is the root utterance of its conversation (post-ID); a top-level
     comment (comment-ID) replies to the post, a reply to its parent comment.
     Timestamps are Unix seconds: the utterance's own time where known, else its
@@ -490,7 +492,7 @@ def _export_tables(fmt: str, out: Path, db_path: str, force: bool) -> None:
 @export.command("parquet")
 @_export_options
 def export_parquet(out, db_path, force):
-    """Write every table and view of the database as a Parquet file, typed.
+    """Write every table and view as a Parquet file, typed.
 
     One file per table (TABLE.parquet), its Arrow schema written out: ids and
     counts int64, flags bool, dates date32 (a date that may be partial, such as
@@ -510,7 +512,7 @@ def export_parquet(out, db_path, force):
 @export.command("csv")
 @_export_options
 def export_csv(out, db_path, force):
-    """Write every table and view of the database as a CSV file, with schema.json.
+    """Write every table and view as a CSV file, with schema.json.
 
     One file per table (TABLE.csv), a header line first, the columns of the
     Parquet export. NULL is an empty field; every text is quoted, the empty text

@@ -52,13 +52,15 @@ def extended(database, tmp_path_factory):
     con.executescript("""
         ALTER TABLE comments ADD COLUMN signature TEXT;
         ALTER TABLE comments ADD COLUMN is_quote INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE comments ADD COLUMN kind TEXT;
         CREATE TABLE comment_refs (comment_id INTEGER NOT NULL REFERENCES comments(id), target_comment_id INTEGER,
                                    target_post INTEGER, kind TEXT NOT NULL);
     """)
     replies = con.execute("SELECT id, parent_id, post_id FROM comments WHERE parent_id IS NOT NULL ORDER BY id "
                           "LIMIT 5").fetchall()
     con.executemany("INSERT INTO comment_refs VALUES (?, ?, ?, 'answers')", replies)
-    con.executemany("UPDATE comments SET signature = 'PO', is_quote = 1 WHERE id = ?", [(r[0],) for r in replies])
+    con.executemany("UPDATE comments SET signature = 'PO', is_quote = 1, kind = 'quip' WHERE id = ?",
+                    [(r[0],) for r in replies])
     con.commit()
     con.close()
     return path
@@ -258,13 +260,14 @@ def test_the_corpus_meta_carries_new_columns_and_tables(extended, tmp_path):
     lines = utterances(tmp_path / "corpus")
     keys = set(lines[0]["meta"])
     assert all(set(u["meta"]) == keys for u in lines)
-    assert {"signature", "is_quote", "comment_refs", "date_mentions", "post_labels"} <= keys
+    assert {"signature", "is_quote", "comment_kind", "comment_refs", "date_mentions", "post_labels"} <= keys
+    assert {u["meta"]["kind"] for u in lines} == {"post", "comment", "reply"}  # a column's name taken: prefixed
     referring = [u for u in lines if u["meta"]["comment_refs"]]
     assert len(referring) == 5
     for u in referring:
         [ref] = u["meta"]["comment_refs"]
         assert (ref["kind"], u["reply_to"]) == ("answers", f"comment-{ref['target_comment_id']}")
-        assert u["meta"]["signature"] == "PO"
+        assert (u["meta"]["signature"], u["meta"]["is_quote"], u["meta"]["comment_kind"]) == ("PO", True, "quip")
     index = json.loads((tmp_path / "corpus" / "index.json").read_text())
     assert set(index["utterances-index"]) == keys and index["version"] == 1
     assert index["utterances-index"]["comment_refs"] == ["<class 'list'>"]

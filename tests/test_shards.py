@@ -129,6 +129,12 @@ def test_shards_hold_every_table_with_its_schema(loaded):
     assert str(schemas["comments"].field("body").type) == "string"
 
 
+def test_shards_know_every_table_a_file_gives():
+    # A file's own rows, and its posts' (by thread): a table of another kind would
+    # need a place in the shards, and in FileRows read back.
+    assert set(rows.TABLES) == {"sources", "parse_issues", "authors"} | set(rows.THREAD_TABLES)
+
+
 def test_loading_the_same_shards_again_changes_nothing(client, small, tmp_path):
     made = parse_to_shards([small], tmp_path / "shards", client=client)
     db_path = tmp_path / "again.db"

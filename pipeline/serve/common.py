@@ -13,6 +13,14 @@ from ..store.schema import SCHEMA_VERSION
 
 # The shadow tables of a full-text index: bookkeeping, not data.
 FTS_SHADOWS = ("_data", "_idx", "_content", "_docsize", "_config")
+# An INTEGER column so named holds a flag, 0 or 1 (``comments.deleted``).
+FLAG_PREFIXES = ("is_", "has_")
+FLAG_SUFFIX = "ed"
+
+
+def is_flag(name: str) -> bool:
+    """Whether an INTEGER column of this name is a flag (exported as a boolean)."""
+    return name.startswith(FLAG_PREFIXES) or name.endswith(FLAG_SUFFIX)
 
 
 class ExportError(PipelineError):

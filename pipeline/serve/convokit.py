@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator, Optional
 
-from .common import FTS_SHADOWS, open_database, prepare_folder, quote, to_instant
+from .common import FTS_SHADOWS, is_flag, open_database, prepare_folder, quote, to_instant
 from ..store.schema import SCHEMA_VERSION
 
 INDEX_VERSION = 1
@@ -54,6 +54,12 @@ _POST_COLUMNS = {"id", "source_id", "remote_id", "url", "kind", "title", "date_l
                  "published_month", "author_id", "body", "first_line", "last_line", "comment_count"}
 _COMMENT_COLUMNS = {"id", "post_id", "parent_id", "path", "depth", "position", "seq", "remote_id", "author_id",
                     "published_at", "deleted", "body", "first_line", "last_line"}
+
+# The keys of every utterance's meta, before the other columns and the related tables.
+_FIXED_KEYS = ("post_id", "comment_id", "parent_comment_id", "kind", "depth", "path", "position", "seq", "remote_id",
+               "post_kind", "title", "url", "published", "published_precision", "published_at", "timestamp_basis",
+               "author_id", "author_kind", "author_name", "deleted", "source_archive", "source_file",
+               "source_format", "line_start", "line_end")
 
 TIMESTAMP_RULE = ("Unix seconds: the utterance's own time where the database has it; else its post's time; else "
                   "its post's date (the first day of a month or year) at 00:00 UTC; else 0. meta.timestamp_basis "
@@ -165,9 +171,16 @@ class _Writer:
         self.on_rows = on_rows
         self.post_columns = _columns(con, "posts")
         self.comment_columns = _columns(con, "comments")
-        self.post_extra = [c for c in self.post_columns if c not in _POST_COLUMNS]
-        self.comment_extra = [c for c in self.comment_columns if c not in _COMMENT_COLUMNS]
+        # Flags (by the export's rule) are booleans here too.
+        self.flags = {row[1] for table in ("posts", "comments")
+                      for row in con.execute(f"PRAGMA table_info({quote(table)})")
+                      if "INT" in row[2].upper() and is_flag(row[1])}
         self.children = _children(con)
+        # Other columns keep their names, unless a name is taken (then post_X, comment_X).
+        taken = set(_FIXED_KEYS) | {c.table for c in self.children}
+        self.post_extra = {c: f"post_{c}" if c in taken else c for c in self.post_columns if c not in _POST_COLUMNS}
+        self.comment_extra = {c: f"comment_{c}" if c in taken else c
+                              for c in self.comment_columns if c not in _COMMENT_COLUMNS}
         self.authors = {row[0]: row for row in con.execute("SELECT id, name, profile_url, kind, key FROM authors")}
         self.spoke: dict[int, int] = {}  # author id: utterances
         self.anonymous = 0
@@ -175,12 +188,8 @@ class _Writer:
         self.keys = self._utterance_keys()
 
     def _utterance_keys(self) -> list[str]:
-        fixed = ["post_id", "comment_id", "parent_comment_id", "kind", "depth", "path", "position", "seq",
-                 "remote_id", "post_kind", "title", "url", "published", "published_precision", "published_at",
-                 "timestamp_basis", "author_id", "author_kind", "author_name", "deleted", "source_archive",
-                 "source_file", "source_format", "line_start", "line_end"]
-        extra = [c for c in self.post_extra + self.comment_extra if c not in fixed]
-        return fixed + list(dict.fromkeys(extra)) + [c.table for c in self.children]
+        extra = [*self.post_extra.values(), *self.comment_extra.values()]
+        return list(_FIXED_KEYS) + list(dict.fromkeys(extra)) + [c.table for c in self.children]
 
     def write(self, db_path) -> CorpusReport:
         posts, comments = (self.con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("posts", "comments"))
@@ -287,7 +296,7 @@ class _Writer:
             "published_precision": post["published_precision"], "published_at": post["published_at"],
             "timestamp_basis": post_basis, "author_id": post["author_id"], "author_kind": kind, "author_name": name,
             "deleted": False, **source, "line_start": post["first_line"], "line_end": post["last_line"],
-            **{c: post[c] for c in self.post_extra},
+            **{key: self._value(c, post[c]) for c, key in self.post_extra.items()},
             **{c.table: about_post.get(c.table) for c in self.children if c.by_post},
         })
         rows = [{"id": post_utterance, "speaker": speaker, "conversation_id": post_utterance, "reply_to": None,
@@ -314,12 +323,15 @@ class _Writer:
                 "timestamp_basis": basis, "author_id": comment["author_id"], "author_kind": kind,
                 "author_name": name, "deleted": bool(comment["deleted"]), **source,
                 "line_start": comment["first_line"], "line_end": comment["last_line"],
-                **{c: comment[c] for c in self.comment_extra},
+                **{key: self._value(c, comment[c]) for c, key in self.comment_extra.items()},
                 **{c.table: about_comment.get((c.table, comment["id"]), []) for c in self.children if c.by_comment},
             })
             rows.append({"id": f"comment-{comment['id']}", "speaker": speaker, "conversation_id": post_utterance,
                          "reply_to": reply_to, "timestamp": stamp, "text": comment["body"] or "", "meta": meta})
         return rows
+
+    def _value(self, column: str, value):
+        return bool(value) if column in self.flags and value is not None else value
 
     def _meta(self, values: dict) -> dict:
         meta = {key: values.get(key) for key in self.keys}

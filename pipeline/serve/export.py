@@ -42,12 +42,10 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from ..store.schema import SCHEMA_VERSION
-from .common import FTS_SHADOWS, ExportError, open_database, prepare_folder, quote, to_day, to_instant
+from .common import FTS_SHADOWS, ExportError, is_flag, open_database, prepare_folder, quote, to_day, to_instant
 
 # Rows read from the database, and written, at a time.
 BATCH_ROWS = 50_000
-FLAG_PREFIXES = ("is_", "has_")
-FLAG_SUFFIX = "ed"
 TIME_SUFFIXES = ("_at", "_loaded", "_updated")
 DAY_SUFFIX = "_day"
 TEXT_SUFFIX = "_text"
@@ -121,7 +119,7 @@ def plan_table(con: sqlite3.Connection, name: str, kind: str = "table") -> Table
 def plan_column(name: str, declared: str, not_null: bool, siblings: set[str]) -> list[Column]:
     """The exported columns one database column gives, by the rule in this module's docstring."""
     if "INT" in declared:
-        if name.startswith(FLAG_PREFIXES) or name.endswith(FLAG_SUFFIX):
+        if is_flag(name):
             return [Column(name, pa.bool_(), name, "flag", not not_null)]
         return [Column(name, pa.int64(), name, nullable=not not_null)]
     if any(word in declared for word in ("REAL", "FLOA", "DOUB")):
