@@ -45,7 +45,7 @@ from ..store.schema import SCHEMA_VERSION
 from .common import FTS_SHADOWS, ExportError, is_flag, open_database, prepare_folder, quote, to_day, to_instant
 
 # Rows read from the database, and written, at a time.
-BATCH_ROWS = 50_000
+BATCH_ROWS = 10_000
 TIME_SUFFIXES = ("_at", "_loaded", "_updated")
 DAY_SUFFIX = "_day"
 TEXT_SUFFIX = "_text"
