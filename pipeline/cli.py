@@ -329,8 +329,11 @@ def bench(files, scales, seed, workdir, feed_comments):
               help="Worker processes of the cluster started here  [default: one per core]")
 @click.option("--archive", metavar="NAME",
               help="The archive the files belong to  [default: one per folder named, named after it]")
+@click.option("--blog-author", metavar="NAME",
+              help="Whom readers of the archive's text dumps address as the blog's author, as `pipeline load "
+                   "--blog-author` takes it.")
 @click.option("--force", is_flag=True, help="Replace the shards already in --out.")
-def parse(paths, engine, out, scheduler, workers, archive, force):
+def parse(paths, engine, out, scheduler, workers, archive, blog_author, force):
     """Print what the parser makes of one file as JSON; or, with --engine dask, parse
     every file under PATHS on a Dask cluster into Parquet shards.
 
@@ -356,7 +359,8 @@ def parse(paths, engine, out, scheduler, workers, archive, force):
     """
     if engine is None:
         given = [name for name, value in (("--out", out), ("--scheduler", scheduler), ("--workers", workers),
-                                          ("--archive", archive), ("--force", force)) if value]
+                                          ("--archive", archive), ("--blog-author", blog_author),
+                                          ("--force", force)) if value]
         if given:
             raise click.UsageError(f"{', '.join(given)} {'needs' if len(given) == 1 else 'need'} --engine dask: "
                                    "without it, parse prints one FILE")
@@ -379,7 +383,8 @@ def parse(paths, engine, out, scheduler, workers, archive, force):
             def on_batch(counts: dict) -> None:
                 bar.update(counts["files"])
 
-            report = engine_module.parse_to_shards(paths, out, archive=archive, scheduler=scheduler,
+            report = engine_module.parse_to_shards(paths, out, archive=archive, blog_author=blog_author,
+                                                   scheduler=scheduler,
                                                    workers=workers, force=force, on_plan=on_plan,
                                                    on_batch=on_batch)
     except PipelineError as error:

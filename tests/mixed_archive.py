@@ -39,6 +39,10 @@ def write_mixed_archive(folder: Path, dumps: int, seed: int = 1) -> Path:
     (blogger / "takeout.atom").write_bytes(render.render_takeout(other, other_posts))
     for k, page_post in enumerate(p for p in other_posts if not p.draft and p.kind == "post"):
         (blogger / f"page-{k}.html").write_bytes(render.render_threaded_page(other, page_post))
+    # A saved page of a blog whose feeds are not here: the page holds its post.
+    third, third_posts = render.draw_blog(rng, render.BlogShape(posts=(2, 3)))
+    alone = next(p for p in third_posts if not p.draft and p.kind == "post")
+    (blogger / "page-alone.html").write_bytes(render.render_classic_page(third, alone))
     odd = folder / "odd"
     odd.mkdir()
     (odd / "empty.txt").write_bytes(b"")

@@ -44,22 +44,23 @@ def database(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def extended(database, tmp_path_factory):
-    """The database with what later versions add: a column of comments (a signature, a
-    flag), and a table of cross-references between comments."""
+    """The database with what later versions may add: columns of comments (a text, a
+    flag, one whose name a key of the corpus has), and a table of links between
+    comments."""
     path = tmp_path_factory.mktemp("extended") / "blog.db"
     shutil.copy(database, path)
     con = sqlite3.connect(path)
     con.executescript("""
-        ALTER TABLE comments ADD COLUMN signature TEXT;
+        ALTER TABLE comments ADD COLUMN mood TEXT;
         ALTER TABLE comments ADD COLUMN is_quote INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE comments ADD COLUMN kind TEXT;
-        CREATE TABLE comment_refs (comment_id INTEGER NOT NULL REFERENCES comments(id), target_comment_id INTEGER,
-                                   target_post INTEGER, kind TEXT NOT NULL);
+        CREATE TABLE comment_links (comment_id INTEGER NOT NULL REFERENCES comments(id), target_comment_id INTEGER,
+                                    weight REAL, kind TEXT NOT NULL);
     """)
     replies = con.execute("SELECT id, parent_id, post_id FROM comments WHERE parent_id IS NOT NULL ORDER BY id "
                           "LIMIT 5").fetchall()
-    con.executemany("INSERT INTO comment_refs VALUES (?, ?, ?, 'answers')", replies)
-    con.executemany("UPDATE comments SET signature = 'PO', is_quote = 1, kind = 'quip' WHERE id = ?",
+    con.executemany("INSERT INTO comment_links VALUES (?, ?, 0.5, 'answers')", [r[:2] for r in replies])
+    con.executemany("UPDATE comments SET mood = 'wry', is_quote = 1, kind = 'quip' WHERE id = ?",
                     [(r[0],) for r in replies])
     con.commit()
     con.close()
@@ -105,6 +106,13 @@ def expected_columns(path, table):
             out.append((name, pa.bool_(), lambda row, at=at: None if at(row) is None else bool(at(row))))
         elif declared == "INTEGER":
             out.append((name, pa.int64(), at))
+        elif declared == "REAL":
+            out.append((name, pa.float64(), at))
+        elif declared == "":  # an expression in a view: typed by what it holds
+            stored = {r[0] for r in rows_of(path, f"SELECT DISTINCT typeof([{name}]) FROM [{table}]")} - {"null"}
+            kind = pa.int64() if stored and stored <= {"integer"} else pa.string()
+            out.append((name, kind, at if kind == pa.int64() else lambda row, at=at: None if at(row) is None
+                        else str(at(row))))
         elif name == "date":
             out.append((name, pa.date32(), lambda row, at=at: dt.date.fromisoformat(at(row))))
         elif f"{name}_precision" in names or (name == "value" and "precision" in names):
@@ -175,11 +183,12 @@ def test_parquet_read_back_with_duckdb_equals_the_database(database, tmp_path):
 
 def test_parquet_carries_the_columns_and_tables_the_database_has(extended, tmp_path):
     assert run("export", "parquet", tmp_path / "pq", "--db", extended).exit_code == 0
-    refs = pq.read_table(tmp_path / "pq" / "comment_refs.parquet")
-    assert refs.num_rows == 5 and str(refs.schema.field("comment_id").type) == "int64"
-    comments = pq.read_table(tmp_path / "pq" / "comments.parquet", columns=["signature", "is_quote"]).to_pylist()
+    links = pq.read_table(tmp_path / "pq" / "comment_links.parquet")
+    assert links.num_rows == 5 and str(links.schema.field("comment_id").type) == "int64"
+    assert str(links.schema.field("weight").type) == "double"
+    comments = pq.read_table(tmp_path / "pq" / "comments.parquet", columns=["mood", "is_quote"]).to_pylist()
     assert str(pq.read_schema(tmp_path / "pq" / "comments.parquet").field("is_quote").type) == "bool"
-    assert sum(1 for c in comments if c == {"signature": "PO", "is_quote": True}) == 5
+    assert sum(1 for c in comments if c == {"mood": "wry", "is_quote": True}) == 5
 
 
 def test_parquet_is_written_a_batch_at_a_time(database, tmp_path, monkeypatch):
@@ -219,6 +228,8 @@ def read_csv_value(text, kind, nullable):
         return None if nullable else ("" if kind == "string" else text)
     if kind == "int64":
         return int(text)
+    if kind == "double":
+        return float(text)
     if kind == "bool":
         return {"true": True, "false": False}[text]
     if kind == "date32[day]":
@@ -260,21 +271,28 @@ def test_the_corpus_meta_carries_new_columns_and_tables(extended, tmp_path):
     lines = utterances(tmp_path / "corpus")
     keys = set(lines[0]["meta"])
     assert all(set(u["meta"]) == keys for u in lines)
-    assert {"signature", "is_quote", "comment_kind", "comment_refs", "date_mentions", "post_labels"} <= keys
+    assert {"signature", "shown_time", "mood", "is_quote", "comment_kind", "comment_refs", "comment_links",
+            "date_mentions", "post_labels"} <= keys
     assert {u["meta"]["kind"] for u in lines} == {"post", "comment", "reply"}  # a column's name taken: prefixed
-    referring = [u for u in lines if u["meta"]["comment_refs"]]
-    assert len(referring) == 5
-    for u in referring:
-        [ref] = u["meta"]["comment_refs"]
-        assert (ref["kind"], u["reply_to"]) == ("answers", f"comment-{ref['target_comment_id']}")
-        assert (u["meta"]["signature"], u["meta"]["is_quote"], u["meta"]["comment_kind"]) == ("PO", True, "quip")
+    linking = [u for u in lines if u["meta"]["comment_links"]]
+    assert len(linking) == 5
+    for u in linking:
+        [link] = u["meta"]["comment_links"]
+        assert (link["kind"], link["weight"], u["reply_to"]) == ("answers", 0.5, f"comment-{link['target_comment_id']}")
+        assert (u["meta"]["mood"], u["meta"]["is_quote"], u["meta"]["comment_kind"]) == ("wry", True, "quip")
+    # What the database says of references between comments, each under its comment.
+    con = sqlite3.connect(extended)
+    refs = con.execute("SELECT comment_id, count(*) FROM comment_refs GROUP BY comment_id").fetchall()
+    con.close()
+    by_id = {u["id"]: u for u in lines}
+    assert refs and all(len(by_id[f"comment-{c}"]["meta"]["comment_refs"]) == n for c, n in refs)
     index = json.loads((tmp_path / "corpus" / "index.json").read_text())
     assert set(index["utterances-index"]) == keys and index["version"] == 1
-    assert index["utterances-index"]["comment_refs"] == ["<class 'list'>"]
+    assert index["utterances-index"]["comment_links"] == ["<class 'list'>"]
     assert "bin" not in json.dumps(index)
     corpus = json.loads((tmp_path / "corpus" / "corpus.json").read_text())
     assert set(index["overall-index"]) == set(corpus)
-    assert "anon:COMMENT_ID" in corpus["anonymous_speakers"] and "comment_refs" in corpus["meta_tables"]
+    assert "anon:COMMENT_ID" in corpus["anonymous_speakers"] and "comment_links" in corpus["meta_tables"]
 
 
 def test_convokit_loads_the_corpus_as_the_database_says(database, tmp_path):

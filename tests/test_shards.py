@@ -98,8 +98,11 @@ def test_shards_load_into_the_database_a_direct_load_makes(loaded, archive):
         (direct.loaded, direct.held, len(direct.failed), direct.warnings)
     got, want = tables(root / "shards.db"), tables(root / "direct.db")
     layouts = [row[COLUMNS["sources"].index("layout")] for row in want["sources"]]
-    # A copy of a dump; an older export, and its copy (read again when its original gave its posts up).
-    assert (layouts.count("copy"), layouts.count("superseded"), layouts.count("feed")) == (1, 2, 2)
+    # A copy of a dump; an older export, and its copy (read again when its original gave its posts up);
+    # saved pages of posts a Takeout feed holds.
+    pages = sum(1 for row in want["sources"] if row[COLUMNS["sources"].index("format")] == "page")
+    assert (layouts.count("copy"), layouts.count("superseded"), layouts.count("feed")) == (1, 2 + pages - 1, 2)
+    assert pages >= 3
     assert layouts.count("none") >= 3
     assert got.keys() == want.keys() and {"comments", "authors", "post_labels", "dates"} <= got.keys()
     for table in want:
@@ -109,7 +112,7 @@ def test_shards_load_into_the_database_a_direct_load_makes(loaded, archive):
     words = [r[0] for r in con.execute("SELECT substr(body, 1, instr(body || ' ', ' ') - 1) FROM comments "
                                        "WHERE length(body) > 20 ORDER BY id LIMIT 5")]
     con.close()
-    assert formats == {"dump", "blogger-export", "page"}
+    assert formats == {"dump", "blogger-export", "takeout", "page"}
     for table in ("posts", "comments"):
         assert search(root / "shards.db", table, words) == search(root / "direct.db", table, words)
 
@@ -186,6 +189,23 @@ def test_a_changed_file_in_new_shards_replaces_its_rows_and_keeps_its_id(client,
     assert (report.loaded, report.unchanged) == (1, 4)
     direct_load(folder, tmp_path / "direct.db")
     assert tables(tmp_path / "shards.db") == tables(tmp_path / "direct.db")
+
+
+def test_shards_parsed_with_a_blog_author_load_as_a_load_with_it(client, small, tmp_path):
+    parse_to_shards([small], tmp_path / "shards", blog_author="Jim Brown", client=client)
+    shards_load(tmp_path / "shards", tmp_path / "shards.db")
+    db = open_database(tmp_path / "direct.db")
+    load_paths(db, [small], blog_author="Jim Brown")
+    db.close()
+    assert tables(tmp_path / "shards.db") == tables(tmp_path / "direct.db")
+    assert sqlite3.connect(tmp_path / "shards.db").execute("SELECT blog_author FROM archives").fetchall() == [
+        ("Jim Brown",)]
+    # Into an archive whose blog author is another: refused, with the fix.
+    parse_to_shards([small], tmp_path / "other", blog_author="Ann Smith", client=client)
+    db = open_database(tmp_path / "shards.db")
+    with pytest.raises(ShardsError, match="parse them again with --blog-author 'Jim Brown'"):
+        load_shards(db, tmp_path / "other")
+    db.close()
 
 
 def test_parse_refuses_an_out_folder_that_holds_files_unless_forced(client, tmp_path):

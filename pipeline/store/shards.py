@@ -42,7 +42,7 @@ import sqlite_utils
 
 from .. import __version__
 from ..model import Issue, PipelineError
-from .archives import Archive, all_archives, ensure_archive, mark_loaded, resolve_targets
+from .archives import Archive, all_archives, ensure_archive, mark_loaded, resolve_targets, set_blog_author
 from .finish import ensure_finished
 from .load import orphan_rows, read_feed, stoppable
 from .plan import Job, iter_files
@@ -94,6 +94,7 @@ class FileSpec:
     path: str  # within the archive's folder
     file: str  # absolute
     shown: str
+    blog_author: Optional[str] = None  # whom the archive's readers address as the blog's author
 
 
 # -- the tables' types -------------------------------------------------------------------------
@@ -140,23 +141,27 @@ def part_name(batch: int) -> str:
 
 # -- planning: which files, in which archives, in which batches --------------------------------
 
-def plan_files(paths: Iterable[str | os.PathLike], archive: Optional[str] = None,
+def plan_files(paths: Iterable[str | os.PathLike], archive: Optional[str] = None, blog_author: Optional[str] = None,
                skip: Iterable[str] = ()) -> tuple[list[Archive], Iterator[FileSpec]]:
     """The archives of the paths named and every file under them, in the order a load
     walks them, each in the archive a load into a new database would put it.
 
     The archives are settled as ``pipeline load`` settles them, by the same code, in
-    a database of its own in memory: named after their folders unless ``archive``.
+    a database of its own in memory: named after their folders unless ``archive``;
+    ``blog_author`` as ``pipeline load --blog-author`` gives it.
     """
     db = sqlite_utils.Database(memory=True)
     ensure_schema(db)
     targets = resolve_targets(db, list(paths), archive)
+    if blog_author is not None:
+        set_blog_author(db, [target.archive for target in targets], blog_author)
     archives = all_archives(db)
-    names = {a.id: a.name for a in archives}
+    by_id = {a.id: a for a in archives}
 
     def specs() -> Iterator[FileSpec]:
         for walked in iter_files(targets, archives, skip):
-            yield FileSpec(walked.archive.id, names[walked.archive.id], walked.path, walked.file, walked.shown)
+            placed = by_id[walked.archive.id]
+            yield FileSpec(placed.id, placed.name, walked.path, walked.file, walked.shown, placed.blog_author)
 
     return archives, specs()
 
@@ -214,7 +219,8 @@ def write_shard(out: str, batch: int, files: list[FileSpec]) -> dict[str, int]:
     """
     collected = _Collector()
     for spec in files:
-        job = Job(spec.file, spec.path, spec.archive_id, file_id(spec.archive, spec.path), spec.shown)
+        job = Job(spec.file, spec.path, spec.archive_id, file_id(spec.archive, spec.path), spec.shown,
+                  blog_author=spec.blog_author)
         result = read_and_parse(job)
         if isinstance(result, Feed):
             feed = _Collector()
@@ -268,7 +274,7 @@ def write_manifest(out: Path, archives: list[Archive], batches: int, counts: dic
         "schema_version": SCHEMA_VERSION,
         "pipeline_version": __version__,
         "made": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "archives": [{"id": a.id, "name": a.name, "root": a.root} for a in archives],
+        "archives": [{"id": a.id, "name": a.name, "root": a.root, "blog_author": a.blog_author} for a in archives],
         "batches": batches,
         "columns": {table: list(COLUMNS[table]) for table in TABLES},
         "rows": counts,
@@ -459,7 +465,15 @@ class _ShardLoad:
         self.folder = folder
         self.writer = writer
         with db.atomic():
-            self.archives = {a["id"]: ensure_archive(db, a["name"], a["root"]) for a in manifest["archives"]}
+            self.archives = {a["id"]: ensure_archive(db, a["name"], a["root"], a["blog_author"])
+                             for a in manifest["archives"]}
+        for made in manifest["archives"]:
+            here = self.archives[made["id"]].blog_author
+            if here != made["blog_author"]:
+                raise ShardsError(
+                    f"the archive {made['name']!r} has {here!r} as its blog's author here, its shards were parsed "
+                    f"with {made['blog_author']!r}: parse them again with "
+                    + (f"--blog-author {here!r}" if here else "no --blog-author"))
         self.batches = manifest["batches"]
         self.loaded_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
         self.cached: tuple[int, list[Unit]] = (-1, [])
