@@ -8,6 +8,11 @@ MAKEFLAGS += --no-builtin-rules
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# ConvoKit, for the test that loads an exported corpus with ConvoKit's own loader: in
+# a venv of its own, from pinned requirements without their dependencies (ConvoKit
+# declares torch, spaCy and transformers, which loading a corpus never imports).
+CONVOKIT_VENV := .venv-convokit
+CONVOKIT_REQUIREMENTS := tests/convokit-requirements.txt
 DB := data/blog.db
 RAW := raw
 RAW_FILES := $(shell find $(RAW) -type f ! -name '.*' 2>/dev/null)
@@ -26,15 +31,21 @@ all: $(DB)
 
 $(BIN)/pipeline: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,export,dask]'
 	touch $@
 
 $(DB): $(BIN)/pipeline schema.sql $(PIPELINE_FILES) $(RAW_FILES) $(RAW_DIRS)
 	$(BIN)/pipeline load $(RAW) --db $@
 	touch $@
 
-test: $(BIN)/pipeline
-	$(BIN)/python -m pytest
+$(CONVOKIT_VENV)/bin/python: $(CONVOKIT_REQUIREMENTS)
+	$(PYTHON) -m venv $(CONVOKIT_VENV)
+	$(CONVOKIT_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --no-deps \
+		-r $(CONVOKIT_REQUIREMENTS)
+	touch $@
+
+test: $(BIN)/pipeline $(CONVOKIT_VENV)/bin/python
+	CONVOKIT_PYTHON=$(CONVOKIT_VENV)/bin/python $(BIN)/python -m pytest
 
 # Read-only, on this machine only, with a time limit on every query and no CORS.
 serve: $(DB)
@@ -58,5 +69,5 @@ check: $(DB)
 	$(BIN)/pipeline check --db $(DB)
 
 clean:
-	rm -rf $(VENV) data .pytest_cache .hypothesis
+	rm -rf $(VENV) $(CONVOKIT_VENV) data .pytest_cache .hypothesis
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

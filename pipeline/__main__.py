@@ -1,3 +1,5 @@
 from .cli import cli
 
-cli(prog_name="pipeline")
+# Guarded: a Dask cluster's worker processes start by importing the main module.
+if __name__ == "__main__":
+    cli(prog_name="pipeline")

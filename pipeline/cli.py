@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import importlib
+import importlib.util
 import json
 import os
 import signal
@@ -54,9 +56,11 @@ def cli():
               help="Set a database of an older version aside (renamed, not deleted) and build a new one.")
 @click.option("--workers", type=click.IntRange(1), default=None,
               help="Processes that parse files  [default: one per core]")
+@click.option("--from-shards", "shards", metavar="SHARDS_DIR", type=click.Path(exists=True, file_okay=False),
+              help="Load the shards `pipeline parse --engine dask` wrote, instead of files.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar, warnings or summary; errors only.")
 @click.option("--timings", is_flag=True, help="Say how long each stage of the load took.")
-def load(paths, db_path, archive, blog_author, keep_missing, rebuild, workers, quiet, timings):
+def load(paths, db_path, archive, blog_author, keep_missing, rebuild, workers, shards, quiet, timings):
     """Load dump files, and every file in dump folders, into the database.
 
     PATHS default to raw/. Files belong to archives: a folder loaded as one (a blog,
@@ -72,21 +76,39 @@ def load(paths, db_path, archive, blog_author, keep_missing, rebuild, workers, q
     still load, and the command exits with status 1 at the end. Ctrl-C stops the
     load at once, keeping what it saved; run the same command again to finish.
 
+    With --from-shards, the rows come from the shards a parse on Dask wrote
+    (`pipeline parse --engine dask`) instead of files, and make the database a
+    load of the same files makes, search index included; files in the database
+    and not in the shards are kept.
+
     \b
     Examples:
         pipeline load
         pipeline load raw/ more-dumps/ --db data/blog.db
         pipeline load ~/blogs/second-blog --archive second-blog
+        pipeline load --from-shards shards/ --db data/blog.db
     """
-    if not paths:
+    if shards:
+        given = [name for name, value in (("PATHS", paths), ("--archive", archive), ("--blog-author", blog_author),
+                                          ("--keep-missing", keep_missing), ("--workers", workers)) if value]
+        if given:
+            raise click.UsageError(f"{', '.join(given)} cannot go with --from-shards: the shards hold the files "
+                                   "parsed, in their archives (set by `pipeline parse`)")
+        shards_module = _extra("pipeline.store.shards", "dask")
+        try:
+            total = shards_module.count_units(shards)
+        except PipelineError as error:
+            raise click.ClickException(str(error))
+    elif not paths:
         if not Path(DEFAULT_RAW).is_dir():
             raise click.UsageError(f"no PATHS given and there is no {DEFAULT_RAW}/ folder here: "
                                    "name the dump files or folders to load")
         paths = (Path(DEFAULT_RAW),)
     db = _open_for_load(db_path, rebuild)
-    # Counted for the progress bar, then walked again by the load: a folder's
-    # listing is not held in memory.
-    total = count_files(paths, db_path)
+    if not shards:
+        # Counted for the progress bar, then walked again by the load: a folder's
+        # listing is not held in memory.
+        total = count_files(paths, db_path)
     stopped: list[int] = []
     try:
         show = not quiet and sys.stderr.isatty()
@@ -108,8 +130,11 @@ def load(paths, db_path, archive, blog_author, keep_missing, rebuild, workers, q
                     say(f"{result.path} is {result.note}")
                 bar.update(1)
 
-            report = load_paths(db, paths, archive=archive, blog_author=blog_author, keep_missing=keep_missing,
-                                on_file=on_file, workers=workers)
+            if shards:
+                report = shards_module.load_shards(db, shards, on_file=on_file)
+            else:
+                report = load_paths(db, paths, archive=archive, blog_author=blog_author,
+                                    keep_missing=keep_missing, on_file=on_file, workers=workers)
     except LoadInterrupted as interrupted:
         signal_number = stopped[0] if stopped else signal.SIGINT
         click.echo(f"Stopped: {interrupted.report.saved:,} of {total:,} files saved; "
@@ -139,6 +164,15 @@ def load(paths, db_path, archive, blog_author, keep_missing, rebuild, workers, q
             click.echo(f"{stage}: {seconds:.2f} s", err=True)
     if report.failed:
         sys.exit(1)
+
+
+def _extra(module: str, extra: str):
+    """Import a module that needs an optional part of the project, or say how to install it."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as error:
+        raise click.ClickException(f"{error.name or module} is not installed, which this command needs: "
+                                   f"pip install 'blog-pipeline[{extra}]' (`make` installs it in .venv)")
 
 
 def _open_for_load(db_path: str, rebuild: bool) -> sqlite_utils.Database:
@@ -251,6 +285,9 @@ def bench(files, scales, seed, workdir, feed_comments):
     peak memory. Each load is checked against what the generator wrote. Then the same
     threads, --feed-comments comments, are loaded as text dumps and as one Blogger
     export. Prints Markdown tables.
+    With the dask extra, it then parses the 1x archive into shards on a Dask
+    cluster started here, beside the loader's own parse of it on every core, and
+    loads the shards, and prints one more table.
 
     \b
     Example:
@@ -260,29 +297,109 @@ def bench(files, scales, seed, workdir, feed_comments):
         sizes = tuple(int(part) for part in scales.split(","))
     except ValueError:
         raise click.BadParameter(f"{scales!r} is not a list of whole numbers such as 1,2,4", param_hint="--scales")
+    say = lambda line: click.echo(line, err=True)  # noqa: E731
     try:
-        measures, feed = bench_module.run(Path(workdir), files, sizes, seed, lambda line: click.echo(line, err=True),
-                                          feed_comments)
+        measures, feed = bench_module.run(Path(workdir), files, sizes, seed, say, feed_comments)
     except (RuntimeError, AssertionError) as error:
         raise click.ClickException(str(error))
     click.echo(bench_module.report(measures, feed))
+    if importlib.util.find_spec("distributed") is None:
+        say("shards not measured: pip install 'blog-pipeline[dask]'")
+        return
+    try:
+        shards = bench_module.run_shards(Path(workdir), Path(workdir) / "archive" / "shard-0",
+                                         bench_module.first_manifest(Path(workdir), files, seed), seed,
+                                         measures[0].cold_s if sizes[0] == 1 else None, say)
+    except (RuntimeError, AssertionError, PipelineError) as error:
+        raise click.ClickException(str(error))
+    click.echo("")
+    click.echo(bench_module.report_shards(shards))
 
 
 @cli.command()
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def parse(file):
-    """Print what the parser makes of one dump file, as JSON.
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--engine", type=click.Choice(["dask"]),
+              help="Parse every file under PATHS on this engine into shards in --out, instead of printing one file.")
+@click.option("--out", "out", metavar="SHARDS_DIR", type=click.Path(file_okay=False, path_type=Path),
+              help="Where the shards go (with --engine; required there).")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="A Dask scheduler to use, such as tcp://10.0.0.5:8786  [default: a cluster started on this "
+                   "machine]")
+@click.option("--workers", type=click.IntRange(1), default=None,
+              help="Worker processes of the cluster started here  [default: one per core]")
+@click.option("--archive", metavar="NAME",
+              help="The archive the files belong to  [default: one per folder named, named after it]")
+@click.option("--blog-author", metavar="NAME",
+              help="Whom readers of the archive's text dumps address as the blog's author, as `pipeline load "
+                   "--blog-author` takes it.")
+@click.option("--force", is_flag=True, help="Replace the shards already in --out.")
+def parse(paths, engine, out, scheduler, workers, archive, blog_author, force):
+    """Print what the parser makes of one file as JSON; or, with --engine dask, parse
+    every file under PATHS on a Dask cluster into Parquet shards.
 
-    Shows the layout it detected, the post with its date and the evidence for it,
-    each top-level comment with its replies, every date written in the text and
-    what it resolves to, and any issues, without touching a database. A file that
-    cannot be read as a post page is printed with its issues and no post, each
-    error also reported as FILE:LINE: REASON, and the command exits with status 1.
+    Without --engine: one FILE. Shows the layout it detected, the post with its
+    date and the evidence for it, each top-level comment with its replies, every
+    date written in the text and what it resolves to, and any issues, without
+    touching a database. A file that cannot be read as a post page is printed with
+    its issues and no post, each error also reported as FILE:LINE: REASON, and the
+    command exits with status 1.
+
+    With --engine dask: every file under PATHS, walked as `pipeline load` walks
+    them, is parsed by Dask's workers in batches, each batch into a shard (a
+    Parquet file per table, in SHARDS_DIR). Without --scheduler, a cluster is
+    started on this machine for the run. Load the shards with `pipeline load
+    --from-shards SHARDS_DIR`: the database is the one `pipeline load PATHS` makes.
+    Files that cannot be read are recorded in the shards and reported when loaded.
 
     \b
-    Example:
+    Examples:
         pipeline parse raw/FILE.txt | less
+        pipeline parse --engine dask raw/ --out shards/
+        pipeline parse --engine dask --scheduler tcp://10.0.0.5:8786 /shared/blogs --out /shared/shards
     """
+    if engine is None:
+        given = [name for name, value in (("--out", out), ("--scheduler", scheduler), ("--workers", workers),
+                                          ("--archive", archive), ("--blog-author", blog_author),
+                                          ("--force", force)) if value]
+        if given:
+            raise click.UsageError(f"{', '.join(given)} {'needs' if len(given) == 1 else 'need'} --engine dask: "
+                                   "without it, parse prints one FILE")
+        if len(paths) != 1 or paths[0].is_dir():
+            raise click.UsageError("without --engine, parse prints one FILE as JSON; to parse many files into "
+                                   "shards, add --engine dask --out SHARDS_DIR")
+        _print_parse(paths[0])
+        return
+    if out is None:
+        raise click.UsageError("--engine dask needs --out SHARDS_DIR: the folder the shards go to")
+    if scheduler and workers:
+        raise click.UsageError("--workers is for the cluster started here: a --scheduler has its own workers")
+    engine_module = _extra("pipeline.store.engine", "dask")
+    show = sys.stderr.isatty()
+    try:
+        with click.progressbar(length=1, label="Parsing", file=sys.stderr, hidden=not show) as bar:
+            def on_plan(files: int) -> None:
+                bar.length = files
+
+            def on_batch(counts: dict) -> None:
+                bar.update(counts["files"])
+
+            report = engine_module.parse_to_shards(paths, out, archive=archive, blog_author=blog_author,
+                                                   scheduler=scheduler,
+                                                   workers=workers, force=force, on_plan=on_plan,
+                                                   on_batch=on_batch)
+    except PipelineError as error:
+        raise click.ClickException(str(error))
+    except OSError as error:
+        raise click.ClickException(f"{error.filename or out}: {error.strerror or error}")
+    rows = report.rows
+    click.echo(f"{report.files:,} files parsed into {report.batches:,} {'shard' if report.batches == 1 else 'shards'} "
+               f"by {report.workers} workers: "
+               f"{rows.get('posts', 0):,} posts, {rows.get('comments', 0):,} comments, "
+               f"{rows.get('failed', 0):,} files with errors (reported when loaded): {out}", err=True)
+    click.echo(f"Load them with: pipeline load --from-shards {out}", err=True)
+
+
+def _print_parse(file: Path) -> None:
     try:
         parsed = parse_file(str(file))
     except OSError as error:
@@ -293,6 +410,124 @@ def parse(file):
             click.echo(f"{file}:{issue.line}: {issue.message}", err=True)
     if parsed.failed:
         sys.exit(1)
+
+
+@cli.group()
+def export():
+    """Write the database as files for other tools: ConvoKit, Parquet, CSV.
+
+    Each command reads the database (data/blog.db by default) without writing to
+    it, in one snapshot (a load running meanwhile does not tear it), and writes
+    into OUT_DIR, which must be empty unless --force.
+
+    \b
+    Examples:
+        pipeline export convokit corpus/
+        pipeline export parquet parquet/ --db data/blog.db
+        pipeline export csv csv/ --force
+    """
+
+
+def _export_options(command):
+    command = click.option("--force", is_flag=True,
+                           help="Write into OUT_DIR even if it holds files (those of the same names are "
+                                "replaced).")(command)
+    command = click.option("--db", "db_path", default=DEFAULT_DB, show_default=True,
+                           type=click.Path(dir_okay=False), help="The database to export.")(command)
+    return click.argument("out", metavar="OUT_DIR", type=click.Path(file_okay=False, path_type=Path))(command)
+
+
+@contextlib.contextmanager
+def _export_progress(label: str):
+    """A progress bar on stderr (hidden when it is not a terminal), its length set
+    when the export knows it; yields (on_start, on_rows)."""
+    with click.progressbar(length=1, label=label, file=sys.stderr, hidden=not sys.stderr.isatty()) as bar:
+        def on_start(total: int) -> None:
+            bar.length = max(total, 1)
+
+        yield on_start, bar.update
+
+
+@export.command("convokit")
+@_export_options
+@click.option("--name", help="The corpus's name in corpus.json  [default: the database file's name]")
+def export_convokit(out, db_path, force, name):
+    """Write the database as a ConvoKit corpus.
+
+    convokit.Corpus(filename=OUT_DIR) loads it.
+    A post is the root utterance of its conversation (post-ID); a top-level
+    comment (comment-ID) replies to the post, a reply to its parent comment.
+    Timestamps are Unix seconds: the utterance's own time where known, else its
+    post's time or date. Each author is a speaker (author:ID); each comment
+    without one is a speaker of its own (anon:COMMENT_ID), never one shared
+    "Anonymous". Every column and every table about a post or comment (dates
+    mentioned, labels, references) goes into the meta; corpus.json states the
+    rules.
+
+    \b
+    Example:
+        pipeline export convokit corpus/ --db data/blog.db
+        python -c "import convokit; print(convokit.Corpus(filename='corpus'))"
+    """
+    from .serve.convokit import export_convokit as write_corpus
+
+    try:
+        with _export_progress("Writing utterances") as (on_start, on_rows):
+            report = write_corpus(db_path, out, force=force, name=name, on_start=on_start, on_rows=on_rows)
+    except PipelineError as error:
+        raise click.ClickException(str(error))
+    except OSError as error:
+        raise click.ClickException(f"{error.filename or out}: {error.strerror or error}")
+    click.echo(f"{report.utterances:,} utterances, {report.speakers:,} speakers, {report.conversations:,} "
+               f"conversations: {out}", err=True)
+
+
+def _export_tables(fmt: str, out: Path, db_path: str, force: bool) -> None:
+    module = _extra("pipeline.serve.export", "export")
+    try:
+        with _export_progress("Writing rows") as (on_start, on_rows):
+            report = module.export_tables(db_path, out, fmt, force=force, on_start=on_start, on_rows=on_rows)
+    except PipelineError as error:
+        raise click.ClickException(str(error))
+    except OSError as error:
+        raise click.ClickException(f"{error.filename or out}: {error.strerror or error}")
+    click.echo(f"{len(report.files)} files, {sum(report.files.values()):,} rows: {out}", err=True)
+
+
+@export.command("parquet")
+@_export_options
+def export_parquet(out, db_path, force):
+    """Write every table and view as a Parquet file, typed.
+
+    One file per table (TABLE.parquet), its Arrow schema written out: ids and
+    counts int64, flags bool, dates date32 (a date that may be partial, such as
+    posts.published, kept as text beside X_day), times timestamp[us, UTC] beside
+    X_text (as stored, with its offset). Rows are read and written in batches:
+    memory stays flat however large the table. pandas, DuckDB and R's arrow read
+    the files.
+
+    \b
+    Examples:
+        pipeline export parquet parquet/
+        duckdb -c "select count(*) from 'parquet/comments.parquet'"
+    """
+    _export_tables("parquet", out, db_path, force)
+
+
+@export.command("csv")
+@_export_options
+def export_csv(out, db_path, force):
+    """Write every table and view as a CSV file, with schema.json.
+
+    One file per table (TABLE.csv), a header line first, the columns of the
+    Parquet export. NULL is an empty field; every text is quoted, the empty text
+    as "". schema.json gives each column's type and whether it may be NULL.
+
+    \b
+    Example:
+        pipeline export csv csv/ --db data/blog.db
+    """
+    _export_tables("csv", out, db_path, force)
 
 
 def parsed_as_tree(parsed: ParsedFile) -> dict:

@@ -11,14 +11,24 @@ from .conftest import ROOT
 README = (ROOT / "README.md").read_text()
 
 
-@pytest.mark.parametrize("name", sorted(cli.commands))
+def commands(group=cli, prefix=""):
+    """(name, command) of every command that runs: a group's by their full name
+    (``export parquet``), not the group."""
+    for name, command in sorted(group.commands.items()):
+        if isinstance(command, click.Group):
+            yield from commands(command, f"{prefix}{name} ")
+        else:
+            yield f"{prefix}{name}", command
+
+
+@pytest.mark.parametrize("name", [name for name, _ in commands()])
 def test_every_command_is_documented(name):
     assert f"### `pipeline {name}" in README
 
 
 @pytest.mark.parametrize("name, option", [
     (name, opt)
-    for name, command in sorted(cli.commands.items())
+    for name, command in commands()
     for param in command.params if isinstance(param, click.Option)
     for opt in param.opts
 ])

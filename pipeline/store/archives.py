@@ -183,6 +183,23 @@ def _sample(path: str) -> list[str]:
     return files[:SAMPLE_FILES]
 
 
+def ensure_archive(db: sqlite_utils.Database, name: str, root: str, blog_author: Optional[str] = None) -> Archive:
+    """The archive named ``name``, made with ``root`` as its folder (and ``blog_author``)
+    if there is none.
+
+    For rows parsed elsewhere (shards), whose archive is known by its name only: an
+    archive of that name already here keeps its folder and its blog author.
+    """
+    row = db.execute("SELECT id, name, root, blog_author FROM archives WHERE name = ?", [name]).fetchone()
+    if row:
+        return Archive(*row)
+    archive = _create(db, name, root)
+    if blog_author is not None:
+        db.execute("UPDATE archives SET blog_author = ? WHERE id = ?", [blog_author, archive.id])
+        archive.blog_author = blog_author
+    return archive
+
+
 def _create(db: sqlite_utils.Database, name: str, root: str) -> Archive:
     stamp = now()
     cursor = db.execute("INSERT INTO archives (name, root, first_loaded, last_loaded) VALUES (?, ?, ?, ?)",

@@ -15,6 +15,7 @@ that was stopped keeps what it wrote, and the next load finishes the job.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
 import os
@@ -30,13 +31,13 @@ from .plan import Gone, Job, Unchanged, Walked, display_path, find_gone, iter_de
 from ..parse import feed_file
 from ..read.blogger import RemoteThread
 from ..read.feed import FeedReport, iter_threads
-from .rows import COPY, SUPERSEDED, file_id, rows_of
+from .rows import COPY, SUPERSEDED, FileRows, file_id, rows_of
 from .schema import SCHEMA_VERSION, SchemaMismatch, ensure_schema
 from .work import Feed, Parsed, Part, iter_results, unreadable
 from .write import FileResult, LoadReport, Writer, shared_journal
 
 __all__ = ["FileResult", "LoadReport", "LoadInterrupted", "count_files", "load_paths", "open_database",
-           "request_stop"]
+           "read_feed", "request_stop", "stoppable"]
 
 # The stages of a load, as ``LoadReport.timings`` gives their seconds.
 STAGES = ("files (parsed and written)", "of which writing rows", "files gone", "feeds (parsed and written)",
@@ -115,11 +116,20 @@ def load_paths(
     Raises LoadInterrupted, with what was done, when ``request_stop`` is called
     while it runs; what was written is kept.
     """
-    _Stop.requested = False
     report = LoadReport()
+    with stoppable(db, report):
+        _load(db, list(paths), archive, blog_author, keep_missing, on_file, workers, report)
+    return report
+
+
+@contextlib.contextmanager
+def stoppable(db: sqlite_utils.Database, report: LoadReport) -> Iterator[None]:
+    """Run a load that ``request_stop`` (or Ctrl-C) stops at once, raising
+    LoadInterrupted with ``report``, what it had done."""
+    _Stop.requested = False
     db.conn.set_progress_handler(lambda: _Stop.requested, _STOP_CHECK_STEPS)
     try:
-        _load(db, list(paths), archive, blog_author, keep_missing, on_file, workers, report)
+        yield
     except LoadInterrupted:
         raise
     except KeyboardInterrupt:
@@ -130,7 +140,6 @@ def load_paths(
         raise
     finally:
         db.conn.set_progress_handler(None, 0)
-    return report
 
 
 def _load(db, paths, archive_name, blog_author, keep_missing, on_file, workers, report) -> None:
@@ -196,26 +205,40 @@ def load_feed(writer: Writer, feed: Feed, workers: Optional[int]) -> None:
     wholly or not at all and memory holds a few parts however large the file.
     """
     job = feed.job
-    report = FeedReport(format=feed.format)
     try:
-        with open(job.file, "rb") as f:
-            source = _Hashing(f)
-            threads = iter_threads(source, report)
-            first = next(threads, None)  # the whole file is read and set aside by now
-            parsed = feed_file(job.path, None, report, [], sha256=source.hexdigest(), size=source.size,
-                               line_count=source.lines)
-            parsed.mtime_ns = feed.mtime_ns
-            head = rows_of(parsed, job.source_id, job.archive_id, issue_key="feed ")
+        with read_feed(feed) as (head, parts):
             if not writer.begin_feed(job, head):
-                threads.close()
                 return
-            parts = _parts(job, feed.format, itertools.chain([first] if first else [], threads))
             for result in iter_results(parts, workers):
                 writer.add(result)
             writer.end_feed()
     except OSError as error:
         writer.add(Parsed(job, rows_of(unreadable(job.path, error), job.source_id, job.archive_id)))
         writer.flush()
+
+
+@contextlib.contextmanager
+def read_feed(feed: Feed) -> Iterator[tuple[FileRows, Iterator[Part]]]:
+    """A feed's own rows (its source row, what was said of it as a whole) and its
+    posts in parts, to be turned into rows (``work.part_rows``) in order.
+
+    The file is read whole and its entries set aside before the rows are given;
+    the parts are taken from what was set aside, while the file is open.
+    """
+    job = feed.job
+    report = FeedReport(format=feed.format)
+    with open(job.file, "rb") as f:
+        source = _Hashing(f)
+        threads = iter_threads(source, report)
+        first = next(threads, None)  # the whole file is read and set aside by now
+        parsed = feed_file(job.path, None, report, [], sha256=source.hexdigest(), size=source.size,
+                           line_count=source.lines)
+        parsed.mtime_ns = feed.mtime_ns
+        head = rows_of(parsed, job.source_id, job.archive_id, issue_key="feed ")
+        try:
+            yield head, _parts(job, feed.format, itertools.chain([first] if first else [], threads))
+        finally:
+            threads.close()
 
 
 # A feed's posts go to the workers in parts of about this much text (or of this many
@@ -314,16 +337,21 @@ def iter_orphans(db: sqlite_utils.Database) -> Iterator[Job]:
     export, or a page of a post an export held, when the file holding it is gone
     or itself held by another.
     """
-    rows = db.execute(
+    for source_id, archive_id, path, root, blog_author in orphan_rows(db):
+        file = os.path.join(root, path)
+        if os.path.isfile(file):
+            yield Job(file, path, archive_id, source_id, display_path(file), recorded=True, blog_author=blog_author)
+
+
+def orphan_rows(db: sqlite_utils.Database) -> list[tuple[int, int, str, str, Optional[str]]]:
+    """(id, archive id, path, archive folder, the archive's blog author) of each file
+    whose posts another file held, and that is to be read again (``iter_orphans``)."""
+    return db.execute(
         """SELECT s.id, s.archive_id, s.path, a.root, a.blog_author FROM sources s
            JOIN archives a ON a.id = s.archive_id
            LEFT JOIN sources o ON o.id = s.held_by
            WHERE s.layout IN (?, ?) AND (o.id IS NULL OR o.held_by IS NOT NULL
                  OR (s.layout = ? AND o.sha256 != s.sha256))""", [COPY, SUPERSEDED, COPY]).fetchall()
-    for source_id, archive_id, path, root, blog_author in rows:
-        file = os.path.join(root, path)
-        if os.path.isfile(file):
-            yield Job(file, path, archive_id, source_id, display_path(file), recorded=True, blog_author=blog_author)
 
 
 def count_files(paths: Iterable[str | os.PathLike], db_path: Optional[str | os.PathLike] = None) -> int:

@@ -11,6 +11,11 @@ For each size (1x, 2x, 4x the default archive) it measures, in one run:
 
 It checks the load before timing anything else: every file's post and comments are
 what the generator wrote, and search finds what it should.
+
+With the ``dask`` extra installed, ``run_shards`` then measures the parse stage on a
+Dask cluster started on this machine (shards written, against the in-process
+loader's parse of the same archive) and a load of the shards, split into writing
+the rows and finishing (indexes, dates, search, statistics).
 """
 from __future__ import annotations
 
@@ -31,7 +36,9 @@ from typing import Callable, Optional
 from ..parse import parse_bytes
 from ..store.rows import file_id, rows_of
 from ..store.schema import schema_path
-from .synth import ArchiveShape, SynthPost, draw_post, expected_comments, expected_text, sentences_from, write_archive
+from .synth import (ArchiveShape, SynthPost, draw_post, expected_comments, expected_text, iter_archive,
+                    sentences_from, write_archive)
+from ..store.work import iter_results
 
 # The default archive: 20,000 files, about 400,000 comments.
 DEFAULT_FILES = 20_000
@@ -380,3 +387,100 @@ def report(measures: list[Measure], feed: Optional[FeedMeasure] = None) -> str:
                   f"| dumps | {feed.dumps_s:.1f} | {feed.dumps_peak_mb:.0f} |",
                   f"| export | {feed.export_s:.1f} | {feed.export_peak_mb:.0f} |"]
     return "\n".join(lines)
+
+
+# -- the parse stage on Dask, and the load of its shards --------------------------------------
+
+@dataclass
+class ShardMeasure:
+    files: int
+    megabytes: float
+    comments: int
+    workers: int
+    batches: int
+    inprocess_parse_mb_s: float  # the loader's own parse of the same files, on every core, just before
+    cluster_start_s: float
+    shards_parse_s: float  # parse into shards on the started cluster, start-up not included
+    shards_megabytes: float
+    shards_load_s: float  # `load --from-shards` into a new database, end to end
+    shards_write_s: float  # of which writing the rows
+    shards_finish_s: float  # of which finishing: indexes, dates, search, statistics
+    direct_load_s: Optional[float]  # the cold load of the same files (Measure.cold_s)
+
+    @property
+    def shards_parse_mb_s(self) -> float:
+        return self.megabytes / self.shards_parse_s
+
+
+def parse_all_cores(folders: list[Path]) -> float:
+    """MB/s of reading and parsing the files into rows on every core, as a load does
+    (``work.iter_results``), with no database: wall time."""
+    from ..store.plan import Job
+
+    jobs = [Job(str(f), f.name, 0, file_id(folder.name, f.name), str(f))
+            for folder in folders for f in sorted(folder.iterdir())]
+    started = time.perf_counter()
+    for _ in iter_results(jobs):
+        pass
+    return _size(folders) / 1e6 / (time.perf_counter() - started)
+
+
+def first_manifest(root: Path, files: int, seed: int = 1) -> dict[str, Optional[SynthPost]]:
+    """What the generator wrote into ``root``'s first folder (shard-0), drawn again from the seed."""
+    stock = sentences_from(p.read_text(encoding="utf-8") for p in sorted(Path("raw").glob("*.txt")))
+    return {name: post for name, _, post in iter_archive(stock, ArchiveShape(files=files, **SHAPE), seed * 100)}
+
+
+def run_shards(root: Path, folder: Path, manifest: dict, seed: int = 1, direct_load_s: Optional[float] = None,
+               say: Callable[[str], None] = print) -> ShardMeasure:
+    """Parse ``folder`` in process (as a load does) and then into shards on a cluster of
+    this machine, one after the other, so that both meet the same machine; load the
+    shards, checking the load as ``verify`` does; returns the times."""
+    from ..store.engine import dask_client, parse_to_shards
+    from ..store.load import open_database
+    from ..store.shards import load_shards
+
+    shards_dir = root / "shards"
+    db_path = root / "shards.db"
+    _remove_database(db_path)
+    megabytes = _size([folder]) / 1e6
+    say(f"shards: {folder} parsed in process, then on a local Dask cluster ...")
+    parse_mb_s = parse_all_cores([folder])
+    started = time.perf_counter()
+    with dask_client() as client:
+        cluster_start = time.perf_counter() - started
+        started = time.perf_counter()
+        made = parse_to_shards([folder], shards_dir, client=client, force=True)
+        parse_s = time.perf_counter() - started
+    shards_mb = sum(f.stat().st_size for f in shards_dir.rglob("*.parquet")) / 1e6
+    say(f"  cluster start {cluster_start:.1f} s, parse {parse_s:.1f} s ({megabytes / parse_s:.1f} MB/s), "
+        f"{made.batches} shards, {shards_mb:.0f} MB; loading ...")
+    stages: dict[str, float] = {}
+    db = open_database(db_path)
+    started = time.perf_counter()
+    load_shards(db, shards_dir, on_stage=lambda stage: stages.setdefault(stage, time.perf_counter()))
+    load_s = time.perf_counter() - started
+    db.close()
+    write_s = stages.get("finishing", started + load_s) - started
+    comments = verify(db_path, [folder], [manifest], random.Random(seed))
+    measure = ShardMeasure(made.files, megabytes, comments, made.workers, made.batches, parse_mb_s, cluster_start,
+                           parse_s, shards_mb, load_s, write_s, load_s - write_s, direct_load_s)
+    say(f"  load from shards {load_s:.1f} s (rows {write_s:.1f} s, finishing {load_s - write_s:.1f} s)")
+    _remove_database(db_path)
+    (root / "report-shards.json").write_text(json.dumps(asdict(measure), indent=2))
+    return measure
+
+
+def report_shards(m: ShardMeasure) -> str:
+    """The shard figures as a Markdown table."""
+    direct = f"{m.direct_load_s:.1f}" if m.direct_load_s else ""
+    return "\n".join([
+        "| files | MB | comments | workers | shards | in-process parse MB/s | cluster start s | shards parse s "
+        "| shards parse MB/s | shards MB | load from shards s | of which rows s | of which finishing s "
+        "| files/s loaded | direct cold load s |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        f"| {m.files:,} | {m.megabytes:,.0f} | {m.comments:,} | {m.workers} | {m.batches} | {m.inprocess_parse_mb_s:.1f} "
+        f"| {m.cluster_start_s:.1f} | {m.shards_parse_s:.1f} | {m.shards_parse_mb_s:.1f} | {m.shards_megabytes:,.0f} "
+        f"| {m.shards_load_s:.1f} | {m.shards_write_s:.1f} | {m.shards_finish_s:.1f} "
+        f"| {m.files / m.shards_load_s:,.0f} | {direct} |",
+    ])
