@@ -1,0 +1,245 @@
+"""Every query the reading pages run, in one place, with the indexes each relies on.
+
+Named parameters only: nothing from a request is ever formatted into SQL. A page's
+figures can be checked with the same statements in Datasette (``/blog?sql=...``);
+the activity page links them.
+"""
+
+# -- a thread ----------------------------------------------------------------------------
+
+# posts: primary key; sources, archives, authors: primary keys.
+POST = """
+SELECT p.id, p.title, p.kind, p.url, p.published, p.published_source, p.published_at, p.comment_count,
+       p.first_line, p.last_line, p.source_id, p.author_id, p.body,
+       a.name AS author_name, a.kind AS author_kind,
+       s.path AS source_path, s.layout, ar.name AS archive_name
+FROM posts p
+JOIN sources s ON s.id = p.source_id
+JOIN archives ar ON ar.id = s.archive_id
+LEFT JOIN authors a ON a.id = p.author_id
+WHERE p.id = :post_id
+"""
+
+# post_labels: primary key (post_id, label).
+POST_LABELS = "SELECT label FROM post_labels WHERE post_id = :post_id ORDER BY label"
+
+# comments_post_seq (post_id, seq): a thread in reading order, without sorting.
+THREAD_COMMENTS = """
+SELECT c.id, c.parent_id, c.path, c.depth, c.seq, c.author_id, c.published_at, c.shown_time, c.signature,
+       c.deleted, c.body, c.first_line, c.last_line,
+       a.name AS author_name, a.kind AS author_kind
+FROM comments c
+LEFT JOIN authors a ON a.id = c.author_id
+WHERE c.post_id = :post_id
+ORDER BY c.seq
+"""
+
+# comment_refs_post_id.
+THREAD_REFS = """
+SELECT comment_id, start, "end", target_comment_id, target_post, candidates
+FROM comment_refs
+WHERE post_id = :post_id
+"""
+
+# -- an author ---------------------------------------------------------------------------
+
+AUTHOR = "SELECT id, name, kind, profile_url FROM authors WHERE id = :author_id"
+
+# comments_author_post (author_id, post_id): both counts from the index alone.
+AUTHOR_COUNTS = """
+SELECT count(*) AS comments, count(DISTINCT post_id) AS posts
+FROM comments WHERE author_id = :author_id
+"""
+
+# posts_author_id.
+AUTHOR_POSTS = """
+SELECT id, title, published FROM posts WHERE author_id = :author_id
+ORDER BY published IS NULL, published, id LIMIT :limit
+"""
+AUTHOR_POST_COUNT = "SELECT count(*) FROM posts WHERE author_id = :author_id"
+
+# When a comment was written: its own time where the file gives one, else its post's date.
+_WHEN = "coalesce(c.published_at, p.published)"
+
+# comments_author_post, then posts by primary key.
+AUTHOR_FIRST_LAST = f"""
+SELECT * FROM (
+  SELECT 'first' AS which, c.id, c.post_id, c.path, {_WHEN} AS at, p.title
+  FROM comments c JOIN posts p ON p.id = c.post_id
+  WHERE c.author_id = :author_id AND {_WHEN} IS NOT NULL
+  ORDER BY at, c.post_id, c.seq LIMIT 1)
+UNION ALL
+SELECT * FROM (
+  SELECT 'last', c.id, c.post_id, c.path, {_WHEN} AS at, p.title
+  FROM comments c JOIN posts p ON p.id = c.post_id
+  WHERE c.author_id = :author_id AND {_WHEN} IS NOT NULL
+  ORDER BY at DESC, c.post_id DESC, c.seq DESC LIMIT 1)
+"""
+
+# A page of an author's comments, oldest first (undated ones last).
+AUTHOR_COMMENTS = f"""
+SELECT c.id, c.post_id, c.path, c.depth, c.published_at, c.shown_time, c.signature, c.deleted, c.body,
+       p.title, p.published
+FROM comments c JOIN posts p ON p.id = c.post_id
+WHERE c.author_id = :author_id
+ORDER BY {_WHEN} IS NULL, {_WHEN}, c.post_id, c.seq
+LIMIT :limit OFFSET :offset
+"""
+
+AUTHOR_PER_YEAR = """
+SELECT coalesce(CAST(substr(c.published_at, 1, 4) AS INTEGER), p.published_year) AS year, count(*) AS comments
+FROM comments c JOIN posts p ON p.id = c.post_id
+WHERE c.author_id = :author_id
+GROUP BY year ORDER BY year
+"""
+
+# Whom an author answered, by Blogger's replies and by references (the interactions
+# view): comments_author_id for the replies, comment_refs_comment_id for the references.
+AUTHOR_ANSWERED = """
+SELECT i.to_author_id AS id, a.name, a.kind, count(*) AS times, sum(i.via = 'reply') AS by_reply
+FROM interactions i JOIN authors a ON a.id = i.to_author_id
+WHERE i.from_author_id = :author_id AND i.to_author_id != :author_id
+GROUP BY i.to_author_id
+ORDER BY times DESC, a.name
+LIMIT 10
+"""
+
+# Who answered an author: comments_author_id for the comments answered, then
+# comments_parent_id (replies) and comment_refs_target_comment_id (references);
+# references to the posts the author wrote through posts_author_id and comment_refs_post_id.
+AUTHOR_ANSWERED_BY = """
+WITH answers AS (
+  SELECT reply.author_id AS from_author_id
+  FROM comments target JOIN comments reply ON reply.parent_id = target.id
+  WHERE target.author_id = :author_id
+  UNION ALL
+  SELECT source.author_id
+  FROM comments target
+  JOIN comment_refs r ON r.target_comment_id = target.id
+  JOIN comments source ON source.id = r.comment_id
+  WHERE target.author_id = :author_id
+  UNION ALL
+  SELECT source.author_id
+  FROM posts p
+  JOIN comment_refs r ON r.post_id = p.id AND r.target_post = 1
+  JOIN comments source ON source.id = r.comment_id
+  WHERE p.author_id = :author_id
+)
+SELECT a.id, a.name, a.kind, count(*) AS times
+FROM answers JOIN authors a ON a.id = answers.from_author_id
+WHERE answers.from_author_id != :author_id
+GROUP BY a.id
+ORDER BY times DESC, a.name
+LIMIT 10
+"""
+
+# -- authors -----------------------------------------------------------------------------
+
+# comments_author_post: every author's counts from the index alone.
+AUTHORS = """
+SELECT a.id, a.name, a.kind, n.comments, n.posts
+FROM (SELECT author_id, count(*) AS comments, count(DISTINCT post_id) AS posts
+      FROM comments WHERE author_id IS NOT NULL GROUP BY author_id) AS n
+JOIN authors a ON a.id = n.author_id
+WHERE :kind = '' OR a.kind = :kind
+ORDER BY n.comments DESC, a.name, a.id
+LIMIT :limit OFFSET :offset
+"""
+AUTHOR_KINDS = """
+SELECT a.kind, count(*) AS authors
+FROM (SELECT DISTINCT author_id FROM comments WHERE author_id IS NOT NULL) AS n
+JOIN authors a ON a.id = n.author_id
+GROUP BY a.kind ORDER BY authors DESC
+"""
+ANONYMOUS_COMMENTS = "SELECT count(*) FROM comments WHERE author_id IS NULL"
+
+# -- activity ----------------------------------------------------------------------------
+
+# Posts per month with their comments, and posts per year (posts_published_month,
+# from the index alone).
+POSTS_PER_MONTH = """
+SELECT published_month AS month, count(*) AS posts, sum(comment_count) AS comments
+FROM posts WHERE published_month IS NOT NULL
+GROUP BY published_month ORDER BY published_month
+"""
+POSTS_PER_YEAR = """
+SELECT published_year AS year, count(*) AS posts
+FROM posts WHERE published_year IS NOT NULL
+GROUP BY published_year ORDER BY published_year
+"""
+
+# Comments under their own month where they carry a time, else under their post's;
+# month NULL and year set: a post dated to the year only; both NULL: undated.
+# comments_post_time (post_id, published_at) covers the comments' side.
+COMMENTS_PER_MONTH = """
+SELECT coalesce(substr(c.published_at, 1, 7), p.published_month) AS month,
+       coalesce(CAST(substr(c.published_at, 1, 4) AS INTEGER), p.published_year) AS year,
+       count(*) AS comments
+FROM posts p JOIN comments c ON c.post_id = p.id
+GROUP BY month, year
+"""
+
+# -- search ------------------------------------------------------------------------------
+
+# Every match of a query, in posts (title and body) and comments, with what the
+# facets count: the year (a comment's own, else its post's) and the author.
+_HITS = """
+WITH hits AS (
+  SELECT 'comment' AS kind, c.id, c.post_id, comments_fts.rank AS rank,
+         coalesce(CAST(substr(c.published_at, 1, 4) AS INTEGER), p.published_year) AS year,
+         c.author_id
+  FROM comments_fts
+  JOIN comments c ON c.id = comments_fts.rowid
+  JOIN posts p ON p.id = c.post_id
+  WHERE comments_fts MATCH :q
+  UNION ALL
+  SELECT 'post', p.id, p.id, posts_fts.rank, p.published_year, p.author_id
+  FROM posts_fts JOIN posts p ON p.id = posts_fts.rowid
+  WHERE posts_fts MATCH :q
+),
+chosen AS (
+  SELECT * FROM hits
+  WHERE (:year = '' OR year = CAST(:year AS INTEGER)) AND (:author = '' OR author_id = CAST(:author AS INTEGER))
+)
+"""
+SEARCH_PAGE = _HITS + """
+SELECT chosen.kind, chosen.id, chosen.post_id, chosen.year, chosen.author_id,
+       p.title, p.published, c.path, c.published_at, a.name AS author_name
+FROM chosen
+JOIN posts p ON p.id = chosen.post_id
+LEFT JOIN comments c ON chosen.kind = 'comment' AND c.id = chosen.id
+LEFT JOIN authors a ON a.id = chosen.author_id
+ORDER BY chosen.rank, chosen.kind, chosen.id
+LIMIT :limit OFFSET :offset
+"""
+SEARCH_TOTALS = _HITS + "SELECT kind, count(*) AS n FROM chosen GROUP BY kind"
+SEARCH_YEARS = _HITS + "SELECT year, count(*) AS n FROM chosen GROUP BY year ORDER BY year"
+SEARCH_AUTHORS = _HITS + """
+SELECT chosen.author_id AS id, a.name, count(*) AS n
+FROM chosen JOIN authors a ON a.id = chosen.author_id
+GROUP BY chosen.author_id ORDER BY n DESC, a.name LIMIT 12
+"""
+# Snippets only for the page shown: snippet() is the costly part of a search.
+COMMENT_SNIPPETS = """
+SELECT rowid AS id, snippet(comments_fts, 0, :open, :close, '…', 24) AS snippet
+FROM comments_fts
+WHERE comments_fts MATCH :q AND rowid IN (SELECT value FROM json_each(:ids))
+"""
+POST_SNIPPETS = """
+SELECT rowid AS id, highlight(posts_fts, 0, :open, :close) AS title,
+       snippet(posts_fts, 1, :open, :close, '…', 24) AS snippet
+FROM posts_fts
+WHERE posts_fts MATCH :q AND rowid IN (SELECT value FROM json_each(:ids))
+"""
+
+# -- raw files ---------------------------------------------------------------------------
+
+SOURCE = """
+SELECT s.id, s.path, s.sha256, s.lines, s.format, ar.name AS archive_name, ar.root
+FROM sources s JOIN archives ar ON ar.id = s.archive_id
+WHERE s.id = :source_id
+"""
+
+# -- finding the database ----------------------------------------------------------------
+
+HAS_TABLES = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('posts', 'comments')"
