@@ -213,6 +213,37 @@ def test_author_page_shows_what_they_wrote_and_whom_they_answered(served):
     assert {href for href, _ in shown} <= {f"/-/author/{a}" for _, a in expected}
 
 
+def test_author_pages_and_the_index_page_through_everything_once(served, monkeypatch):
+    from pipeline.serve import browse
+
+    ds, con, _ = served
+    monkeypatch.setattr(browse, "AUTHOR_PAGE", 4)
+    monkeypatch.setattr(browse, "AUTHORS_PAGE", 7)
+    author_id = one(con, "SELECT author_id FROM comments WHERE author_id IS NOT NULL GROUP BY author_id "
+                         "ORDER BY count(*) DESC LIMIT 1")
+    seen, number = [], 1
+    while True:
+        tree, _ = page(ds, f"/-/author/{author_id}?page={number}")
+        seen += [int(a.attrs["id"][1:]) for a in tree.find("ol", "written").find_all("article", "comment")]
+        if tree.find("a", rel="next") is None:
+            break
+        number += 1
+    expected = [row[0] for row in con.execute(
+        "SELECT c.id FROM comments c JOIN posts p ON p.id = c.post_id WHERE c.author_id = ? "
+        "ORDER BY coalesce(c.published_at, p.published) IS NULL, coalesce(c.published_at, p.published), "
+        "c.post_id, c.seq", [author_id])]
+    assert seen == expected and number == -(-len(expected) // 4)
+    names, number = [], 1
+    while True:
+        tree, _ = page(ds, f"/-/authors?page={number}")
+        names += [r.find("a").attrs["href"] for r in tree.find("table", "authors").find("tbody").find_all("tr")]
+        if tree.find("a", rel="next") is None:
+            break
+        number += 1
+    assert len(names) == len(set(names)) == one(con, "SELECT count(DISTINCT author_id) FROM comments")
+    assert get(ds, f"/-/authors?page=999999").status_code == 200
+
+
 def test_author_page_of_a_comment_author_is_reached_from_the_comment(served):
     ds, con, _ = served
     row = con.execute("SELECT id, post_id, author_id FROM comments WHERE author_id IS NOT NULL LIMIT 1").fetchone()
@@ -366,6 +397,32 @@ def test_search_finds_posts_and_comments_with_facets_by_year_and_author(served):
     assert len(shown) == min(30, count)
     for hit in shown:
         assert hit.find("a", "author").attrs["href"] == f"/-/author/{author_id}"
+
+
+def test_a_search_with_too_many_matches_to_rank_shows_them_as_found(served, monkeypatch):
+    from pipeline.serve import browse
+
+    ds, con, _ = served
+    monkeypatch.setattr(browse, "RANK_LIMIT", 10)
+    word = "union"
+    comments = {r[0] for r in con.execute("SELECT rowid FROM comments_fts WHERE comments_fts MATCH ?", [word])}
+    posts = {r[0] for r in con.execute("SELECT rowid FROM posts_fts WHERE posts_fts MATCH ?", [word])}
+    assert len(comments) + len(posts) > 10
+    tree, _ = page(ds, f"/-/search?q={word}&year=2015")
+    note = tree.find("p", "note").text()
+    assert f"{len(comments) + len(posts)} matches: too many to rank" in note and "any year" in note
+    assert tree.find("aside", "facets").find_all("li") == []
+    assert tree.find("p", "summary").text().startswith(f"{len(comments)} comments and {len(posts)} posts")
+    # As the indexes hold them: by id, each post beside its comments; every page of them, once.
+    seen = []
+    for number in range(1, 10):
+        hits = page(ds, f"/-/search?q={word}&page={number}")[0].find_all("li", "result")
+        for hit in hits:
+            thread, anchor = hit.find("a", "hit").attrs["href"].removeprefix("/-/thread/").split("#")
+            seen.append(int(thread) if anchor == "post" else int(anchor[1:]))
+        if len(hits) < 30:
+            break
+    assert seen == sorted(comments | posts)
 
 
 @pytest.mark.parametrize("query", ['"', "AND", "foo:bar", "NEAR(", "*", ")", "union AND", "^", "title:"])

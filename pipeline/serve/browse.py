@@ -50,6 +50,9 @@ COMMENT_COLUMNS = ("comment",)
 AUTHOR_PAGE = 50
 AUTHORS_PAGE = 100
 SEARCH_PAGE = 30
+# Matches beyond which a search is not ranked nor counted by year and author: each
+# match then costs a look-up, and a word found in most comments would take seconds.
+RANK_LIMIT = 20_000
 # A raw file is shown whole up to this many lines, else the lines asked for and some around them.
 WHOLE_FILE_LINES = 5000
 CONTEXT_LINES = 20
@@ -218,44 +221,49 @@ async def thread_view(datasette, request):
 async def author_view(datasette, request):
     db = _database(datasette)
     author_id = _id(request.url_vars["author_id"])
-    author = (await db.execute(q.AUTHOR, {"author_id": author_id})).first()
-    if author is None:
-        raise NotFound(f"No author with id {author_id}")
     params = {"author_id": author_id}
-    counts = (await db.execute(q.AUTHOR_COUNTS, params)).first()
+    author, counts = await _in_turn(_rows(db, q.AUTHOR, params), _rows(db, q.AUTHOR_COUNTS, params))
+    if not author:
+        raise NotFound(f"No author with id {author_id}")
+    author, counts = author[0], counts[0]
     pages = max(1, math.ceil(counts["comments"] / AUTHOR_PAGE))
     page = _page(request, pages)
-    rows = await db.execute(q.AUTHOR_COMMENTS, params | {"limit": AUTHOR_PAGE, "offset": (page - 1) * AUTHOR_PAGE})
-    written = []
-    for row in rows:
-        written.append({
-            "id": row["id"], "post_id": row["post_id"], "path": row["path"], "deleted": row["deleted"],
-            "post_title": row["title"] or "(untitled)", "signature": row["signature"],
-            "time": show_time(row["published_at"]), "iso": row["published_at"],
-            "shown_time": row["shown_time"], "post_date": show_date(row["published"]),
-            "paragraphs": body_paragraphs(row["body"]),
-        })
-    first_last = {row["which"]: dict(row) for row in await db.execute(q.AUTHOR_FIRST_LAST, params)}
-    for seen in first_last.values():
-        seen["when"] = show_time(seen["at"]) if "T" in (seen["at"] or "") else show_date(seen["at"])
-        seen["title"] = seen["title"] or "(untitled)"
-    per_year = [(str(row["year"]), row["comments"]) for row in await db.execute(q.AUTHOR_PER_YEAR, params)
-                if row["year"] is not None]
+    # One after another: run at once on Datasette's threads they were no faster on two cores.
+    rows, seen, per_year, post_count, posts, answered, answered_by = await _in_turn(
+        _rows(db, q.AUTHOR_COMMENTS, params | {"limit": AUTHOR_PAGE, "offset": (page - 1) * AUTHOR_PAGE}),
+        _rows(db, q.AUTHOR_FIRST_LAST, params),
+        _rows(db, q.AUTHOR_PER_YEAR, params),
+        _rows(db, q.AUTHOR_POST_COUNT, params),
+        _rows(db, q.AUTHOR_POSTS, params | {"limit": 100}),
+        _rows(db, q.AUTHOR_ANSWERED, params),
+        _rows(db, q.AUTHOR_ANSWERED_BY, params),
+    )
+    written = [{
+        "id": row["id"], "post_id": row["post_id"], "path": row["path"], "deleted": row["deleted"],
+        "post_title": row["title"] or "(untitled)", "signature": row["signature"],
+        "time": show_time(row["published_at"]), "iso": row["published_at"],
+        "shown_time": row["shown_time"], "post_date": show_date(row["published"]),
+        "paragraphs": body_paragraphs(row["body"]),
+    } for row in rows]
+    # The earliest and the latest of the first and last comments with a time and with a date only.
+    seen.sort(key=lambda row: (row["at"], row["post_id"]))
+    for row in seen:
+        row["when"] = show_time(row["at"]) if "T" in row["at"] else show_date(row["at"])
+    years = [(str(row["year"]), row["comments"]) for row in per_year if row["year"] is not None]
     return await _render(datasette, request, "author.html", {
-        "author": dict(author),
+        "author": author,
         "profile_url": safe_url(author["profile_url"]),
-        "counts": dict(counts),
-        "post_count": (await db.execute(q.AUTHOR_POST_COUNT, params)).first()[0],
-        "posts": [dict(row) for row in await db.execute(q.AUTHOR_POSTS, params | {"limit": 100})],
-        "first": first_last.get("first"), "last": first_last.get("last"),
-        "answered": [dict(row) for row in await db.execute(q.AUTHOR_ANSWERED, params)],
-        "answered_by": [dict(row) for row in await db.execute(q.AUTHOR_ANSWERED_BY, params)],
+        "counts": counts,
+        "post_count": list(post_count[0].values())[0],
+        "posts": posts,
+        "first": seen[0] if seen else None, "last": seen[-1] if seen else None,
+        "answered": answered, "answered_by": answered_by,
         "written": written,
         "page": page, "pages": pages, "page_size": AUTHOR_PAGE,
-        "per_year": per_year,
-        "chart": charts.bar_chart(per_year, name="author-years", title="Comments per year",
+        "per_year": years,
+        "chart": charts.bar_chart(years, name="author-years", title="Comments per year",
                                   description="How many comments this author wrote each year.", height=160)
-        if len(per_year) > 1 else None,
+        if len(years) > 1 else None,
     })
 
 
@@ -283,7 +291,16 @@ async def activity_view(datasette, request):
     comment_months: dict[str, int] = {}
     comment_years: dict[int, int] = {}
     undated = 0
-    for row in await db.execute(q.COMMENTS_PER_MONTH):
+    span = (await db.execute(q.COMMENT_TIME_SPAN)).first()
+    if span["first"] and span["last"]:
+        months = [m for m, _ in charts.fill_months({span["first"][:7]: 0, span["last"][:7]: 0})]
+        bounds = [[month, _next_month(month)] for month in months]
+        for row in await db.execute(q.TIMED_COMMENTS_PER_MONTH, {"months": json.dumps(bounds)}):
+            if row["comments"]:
+                comment_months[row["month"]] = row["comments"]
+                year = int(row["month"][:4])
+                comment_years[year] = comment_years.get(year, 0) + row["comments"]
+    for row in await db.execute(q.UNTIMED_COMMENTS_PER_MONTH):
         if row["month"] is not None:
             comment_months[row["month"]] = comment_months.get(row["month"], 0) + row["comments"]
         if row["year"] is not None:
@@ -340,39 +357,63 @@ async def search_view(datasette, request):
     query = (request.args.get("q") or "").strip()
     year = request.args.get("year", "")
     author = request.args.get("author", "")
-    year = year if year.isdigit() else ""
+    year = year if year.isdigit() and len(year) <= 4 else ""
     author = author if author.isdigit() and int(author) <= MAX_ID else ""
     context = {"q": query, "year": year, "author": author, "results": [], "error": None, "totals": {},
-               "years": [], "authors": [], "page": 1, "pages": 1}
+               "years": [], "authors": [], "page": 1, "pages": 1, "ranked": True}
     if query:
-        params = {"q": query, "year": year, "author": author}
         try:
-            totals = {row["kind"]: row["n"] for row in await db.execute(q.SEARCH_TOTALS, params)}
-            pages = max(1, math.ceil(sum(totals.values()) / SEARCH_PAGE))
-            page = _page(request, pages)
-            hits = [dict(row) for row in await db.execute(
-                q.SEARCH_PAGE, params | {"limit": SEARCH_PAGE, "offset": (page - 1) * SEARCH_PAGE})]
-            snippets = await _snippets(db, query, hits)
-            years = [dict(row) for row in await db.execute(q.SEARCH_YEARS, params)]
-            authors = [dict(row) for row in await db.execute(q.SEARCH_AUTHORS, params)]
+            context.update(await _search(db, request, query, year, author))
         except QueryInterrupted:
             context["error"] = ("That search took too long. Try rarer words, or several words together "
                                 "(all of them must occur).")
         except sqlite3.DatabaseError as error:
             context["error"] = _search_error(query, error)
-        else:
-            args = {"q": query, "year": year, "author": author}
-            for row in years:
-                row.update(selected=str(row["year"]) == year, href=_query(args, year=row["year"]))
-            for row in authors:
-                row.update(selected=str(row["id"]) == author, href=_query(args, author=row["id"]))
-            context.update(totals=totals, page=page, pages=pages, years=years, authors=authors,
-                           results=[_result(hit, snippets) for hit in hits],
-                           any_year=_query(args, year=None), anyone=_query(args, author=None),
-                           author_name=next((a["name"] for a in authors if a["selected"]), None))
     context["phrase"] = '"' + query.replace('"', '""') + '"' if query else ""
-    context["base_args"] = {k: v for k, v in (("q", query), ("year", year), ("author", author)) if v}
+    context["base_args"] = {k: v for k, v in (("q", context["q"]), ("year", context["year"]),
+                                               ("author", context["author"])) if v}
     return await _render(datasette, request, "search.html", context)
+
+
+async def _search(db, request, query: str, year: str, author: str) -> dict:
+    """A page of results for ``query`` with its counts and facets. Raises what SQLite
+    raises for a query FTS5 cannot read."""
+    execute = lambda sql, params: db.execute(sql, params, log_sql_errors=False)  # noqa: E731
+    counts = (await execute(q.SEARCH_COUNTS, {"q": query})).first()
+    matches = counts["comments"] + counts["posts"]
+    ranked = matches <= RANK_LIMIT
+    params = {"q": query, "year": year if ranked else "", "author": author if ranked else ""}
+    if ranked and (year or author):
+        totals = {row["kind"]: row["n"] for row in await execute(q.SEARCH_TOTALS, params)}
+    else:
+        totals = {"comment": counts["comments"], "post": counts["posts"]}
+    pages = max(1, math.ceil(sum(totals.values()) / SEARCH_PAGE))
+    page = _page(request, pages)
+    window = {"limit": SEARCH_PAGE, "offset": (page - 1) * SEARCH_PAGE}
+    order = [(row["kind"], row["id"]) for row in await execute(
+        q.SEARCH_RANKED if ranked else q.SEARCH_UNRANKED, params | window)]
+    ids = {kind: [i for k, i in order if k == kind] for kind in ("comment", "post")}
+    details = {(row["kind"], row["id"]): dict(row) for row in await execute(
+        q.SEARCH_DETAILS, {"comments": json.dumps(ids["comment"]), "posts": json.dumps(ids["post"])})}
+    snippets = await _snippets(execute, query, ids)
+    years, authors = [], []
+    args = {"q": query, "year": params["year"], "author": params["author"]}
+    if ranked:
+        years = [dict(row) for row in await execute(q.SEARCH_YEARS, params)]
+        authors = [dict(row) for row in await execute(q.SEARCH_AUTHORS, params)]
+        for row in years:
+            row.update(selected=str(row["year"]) == year, href=_query(args, year=row["year"]))
+        for row in authors:
+            row.update(selected=str(row["id"]) == author, href=_query(args, author=row["id"]))
+    return {
+        "totals": totals, "matches": matches, "ranked": ranked, "rank_limit": RANK_LIMIT,
+        "ignored": not ranked and bool(year or author),
+        "year": params["year"], "author": params["author"], "page": page, "pages": pages,
+        "years": years, "authors": authors,
+        "results": [_result(details[key], snippets) for key in order if key in details],
+        "any_year": _query(args, year=None), "anyone": _query(args, author=None),
+        "author_name": next((a["name"] for a in authors if a["selected"]), None),
+    }
 
 
 async def source_view(datasette, request):
@@ -436,6 +477,15 @@ async def _render(datasette, request, template: str, context: dict, status: int 
     context = {"database": _database(datasette).name, "static": "/-/blog-static"} | context
     return Response.html(await datasette.render_template(f"blog/{template}", context, request=request),
                          status=status)
+
+
+async def _in_turn(*steps) -> list:
+    """The results of coroutines, awaited one after another."""
+    return [await step for step in steps]
+
+
+async def _rows(db, sql: str, params: dict) -> list[dict]:
+    return [dict(row) for row in await db.execute(sql, params)]
 
 
 def _id(text: str) -> int:
@@ -520,12 +570,12 @@ def _search_error(query: str, error: Exception) -> str:
             f"word* are understood; other punctuation is not. Search for it as written instead:")
 
 
-async def _snippets(db, query: str, hits: list[dict]) -> dict:
+async def _snippets(execute, query: str, ids: dict[str, list[int]]) -> dict:
     found: dict = {}
     for kind, sql in (("comment", q.COMMENT_SNIPPETS), ("post", q.POST_SNIPPETS)):
-        ids = [hit["id"] for hit in hits if hit["kind"] == kind]
-        if ids:
-            rows = await db.execute(sql, {"q": query, "ids": json.dumps(ids), "open": MARK_OPEN, "close": MARK_CLOSE})
+        if ids[kind]:
+            rows = await execute(sql, {"q": query, "ids": json.dumps(ids[kind]), "open": MARK_OPEN,
+                                       "close": MARK_CLOSE})
             for row in rows:
                 found[(kind, row["id"])] = dict(row)
     return found
@@ -542,6 +592,11 @@ def _result(hit: dict, snippets: dict) -> dict:
         "author": _author_link(hit["author_id"], hit["author_name"]),
         "snippet": marked(found.get("snippet")),
     }
+
+
+def _next_month(month: str) -> str:
+    year, number = int(month[:4]), int(month[5:7])
+    return f"{year + 1:04d}-01" if number == 12 else f"{year:04d}-{number + 1:02d}"
 
 
 def _query(args: dict, **changes) -> str:

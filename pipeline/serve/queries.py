@@ -23,7 +23,7 @@ WHERE p.id = :post_id
 # post_labels: primary key (post_id, label).
 POST_LABELS = "SELECT label FROM post_labels WHERE post_id = :post_id ORDER BY label"
 
-# comments_post_seq (post_id, seq): a thread in reading order, without sorting.
+# comments_post_id, then sorted: a thread is small.
 THREAD_COMMENTS = """
 SELECT c.id, c.parent_id, c.path, c.depth, c.seq, c.author_id, c.published_at, c.shown_time, c.signature,
        c.deleted, c.body, c.first_line, c.last_line,
@@ -42,10 +42,13 @@ WHERE post_id = :post_id
 """
 
 # -- an author ---------------------------------------------------------------------------
+#
+# comments_author_post (author_id, post_id, published_at, seq, parent_id) holds all an
+# author page asks of an author's comments but their text: every query but the one
+# for the page's comments reads it alone, without the comments' rows.
 
 AUTHOR = "SELECT id, name, kind, profile_url FROM authors WHERE id = :author_id"
 
-# comments_author_post (author_id, post_id): both counts from the index alone.
 AUTHOR_COUNTS = """
 SELECT count(*) AS comments, count(DISTINCT post_id) AS posts
 FROM comments WHERE author_id = :author_id
@@ -58,43 +61,54 @@ ORDER BY published IS NULL, published, id LIMIT :limit
 """
 AUTHOR_POST_COUNT = "SELECT count(*) FROM posts WHERE author_id = :author_id"
 
-# When a comment was written: its own time where the file gives one, else its post's date.
-_WHEN = "coalesce(c.published_at, p.published)"
-
-# comments_author_post, then posts by primary key.
-AUTHOR_FIRST_LAST = f"""
-SELECT * FROM (
-  SELECT 'first' AS which, c.id, c.post_id, c.path, {_WHEN} AS at, p.title
-  FROM comments c JOIN posts p ON p.id = c.post_id
-  WHERE c.author_id = :author_id AND {_WHEN} IS NOT NULL
-  ORDER BY at, c.post_id, c.seq LIMIT 1)
+# The first and the last comment with a time of its own, and with only its post's
+# date: the page takes the earliest and the latest of them.
+AUTHOR_FIRST_LAST = """
+SELECT * FROM (SELECT c.id, c.post_id, c.path, c.published_at AS at FROM comments c
+               WHERE c.author_id = :author_id AND c.published_at IS NOT NULL ORDER BY c.published_at LIMIT 1)
 UNION ALL
-SELECT * FROM (
-  SELECT 'last', c.id, c.post_id, c.path, {_WHEN} AS at, p.title
-  FROM comments c JOIN posts p ON p.id = c.post_id
-  WHERE c.author_id = :author_id AND {_WHEN} IS NOT NULL
-  ORDER BY at DESC, c.post_id DESC, c.seq DESC LIMIT 1)
+SELECT * FROM (SELECT c.id, c.post_id, c.path, c.published_at FROM comments c
+               WHERE c.author_id = :author_id AND c.published_at IS NOT NULL ORDER BY c.published_at DESC LIMIT 1)
+UNION ALL
+SELECT * FROM (SELECT c.id, c.post_id, c.path, p.published FROM comments c JOIN posts p ON p.id = c.post_id
+               WHERE c.author_id = :author_id AND c.published_at IS NULL AND p.published IS NOT NULL
+               ORDER BY p.published, c.post_id, c.seq LIMIT 1)
+UNION ALL
+SELECT * FROM (SELECT c.id, c.post_id, c.path, p.published FROM comments c JOIN posts p ON p.id = c.post_id
+               WHERE c.author_id = :author_id AND c.published_at IS NULL AND p.published IS NOT NULL
+               ORDER BY p.published DESC, c.post_id DESC, c.seq DESC LIMIT 1)
 """
 
-# A page of an author's comments, oldest first (undated ones last).
-AUTHOR_COMMENTS = f"""
+# A page of an author's comments, oldest first (undated ones last): the page's ids
+# chosen from the index (a post's date looked up only for a comment without a time),
+# then their text.
+AUTHOR_COMMENTS = """
+WITH page AS (
+  SELECT c.id, coalesce(c.published_at, (SELECT p.published FROM posts p WHERE p.id = c.post_id)) AS at,
+         c.post_id, c.seq
+  FROM comments c
+  WHERE c.author_id = :author_id
+  ORDER BY at IS NULL, at, c.post_id, c.seq
+  LIMIT :limit OFFSET :offset
+)
 SELECT c.id, c.post_id, c.path, c.depth, c.published_at, c.shown_time, c.signature, c.deleted, c.body,
        p.title, p.published
-FROM comments c JOIN posts p ON p.id = c.post_id
-WHERE c.author_id = :author_id
-ORDER BY {_WHEN} IS NULL, {_WHEN}, c.post_id, c.seq
-LIMIT :limit OFFSET :offset
+FROM page JOIN comments c ON c.id = page.id JOIN posts p ON p.id = c.post_id
+ORDER BY page.at IS NULL, page.at, page.post_id, page.seq
 """
 
+# A comment's year: its own where it has a time (from the index alone), else its post's.
 AUTHOR_PER_YEAR = """
-SELECT coalesce(CAST(substr(c.published_at, 1, 4) AS INTEGER), p.published_year) AS year, count(*) AS comments
-FROM comments c JOIN posts p ON p.id = c.post_id
+SELECT coalesce(CAST(substr(c.published_at, 1, 4) AS INTEGER),
+                (SELECT p.published_year FROM posts p WHERE p.id = c.post_id)) AS year,
+       count(*) AS comments
+FROM comments c
 WHERE c.author_id = :author_id
 GROUP BY year ORDER BY year
 """
 
 # Whom an author answered, by Blogger's replies and by references (the interactions
-# view): comments_author_id for the replies, comment_refs_comment_id for the references.
+# view): comments_author_post for the replies, comment_refs_comment_id for the references.
 AUTHOR_ANSWERED = """
 SELECT i.to_author_id AS id, a.name, a.kind, count(*) AS times, sum(i.via = 'reply') AS by_reply
 FROM interactions i JOIN authors a ON a.id = i.to_author_id
@@ -104,9 +118,9 @@ ORDER BY times DESC, a.name
 LIMIT 10
 """
 
-# Who answered an author: comments_author_id for the comments answered, then
-# comments_parent_id (replies) and comment_refs_target_comment_id (references);
-# references to the posts the author wrote through posts_author_id and comment_refs_post_id.
+# Who answered an author: their comments, then comments_parent_id (replies) and
+# comment_refs_target_comment_id (references); references to the posts they wrote
+# through posts_author_id and comment_refs_post_id.
 AUTHOR_ANSWERED_BY = """
 WITH answers AS (
   SELECT reply.author_id AS from_author_id
@@ -135,11 +149,10 @@ LIMIT 10
 
 # -- authors -----------------------------------------------------------------------------
 
-# comments_author_post: every author's counts from the index alone.
+# comments_author_id: every author's count from the index alone.
 AUTHORS = """
-SELECT a.id, a.name, a.kind, n.comments, n.posts
-FROM (SELECT author_id, count(*) AS comments, count(DISTINCT post_id) AS posts
-      FROM comments WHERE author_id IS NOT NULL GROUP BY author_id) AS n
+SELECT a.id, a.name, a.kind, n.comments
+FROM (SELECT author_id, count(*) AS comments FROM comments WHERE author_id IS NOT NULL GROUP BY author_id) AS n
 JOIN authors a ON a.id = n.author_id
 WHERE :kind = '' OR a.kind = :kind
 ORDER BY n.comments DESC, a.name, a.id
@@ -155,8 +168,8 @@ ANONYMOUS_COMMENTS = "SELECT count(*) FROM comments WHERE author_id IS NULL"
 
 # -- activity ----------------------------------------------------------------------------
 
-# Posts per month with their comments, and posts per year (posts_published_month,
-# from the index alone).
+# Posts per month with their comments, and posts per year: posts_month
+# (published_month, comment_count) and posts_year, from the indexes alone.
 POSTS_PER_MONTH = """
 SELECT published_month AS month, count(*) AS posts, sum(comment_count) AS comments
 FROM posts WHERE published_month IS NOT NULL
@@ -168,24 +181,50 @@ FROM posts WHERE published_year IS NOT NULL
 GROUP BY published_year ORDER BY published_year
 """
 
-# Comments under their own month where they carry a time, else under their post's;
-# month NULL and year set: a post dated to the year only; both NULL: undated.
-# comments_post_time (post_id, published_at) covers the comments' side.
+# Comments count in their own month where they carry a time, else in their post's.
+# The months the times span (comments_time, its two ends) ...
+COMMENT_TIME_SPAN = """
+SELECT (SELECT published_at FROM comments WHERE published_at IS NOT NULL ORDER BY published_at LIMIT 1) AS first,
+       (SELECT max(published_at) FROM comments) AS last
+"""
+# ... then the comments of each month, a range of comments_time: :months is a JSON
+# list of [month, the month after] ("2014-03", "2014-04"); a time starts with its month.
+TIMED_COMMENTS_PER_MONTH = """
+SELECT json_extract(m.value, '$[0]') AS month,
+       (SELECT count(*) FROM comments
+        WHERE published_at >= json_extract(m.value, '$[0]') AND published_at < json_extract(m.value, '$[1]'))
+       AS comments
+FROM json_each(:months) AS m
+"""
+# Comments without a time, by their post's month and year (month NULL: a post dated
+# to the year only; both NULL: undated): comments_post_time, then posts by key.
+UNTIMED_COMMENTS_PER_MONTH = """
+SELECT p.published_month AS month, p.published_year AS year, sum(n.comments) AS comments
+FROM (SELECT post_id, count(*) AS comments FROM comments WHERE published_at IS NULL GROUP BY post_id) AS n
+JOIN posts p ON p.id = n.post_id
+GROUP BY p.published_month, p.published_year
+"""
+# The same in one statement, for a reader to run in Datasette (slower: it reads every comment).
 COMMENTS_PER_MONTH = """
-SELECT coalesce(substr(c.published_at, 1, 7), p.published_month) AS month,
-       coalesce(CAST(substr(c.published_at, 1, 4) AS INTEGER), p.published_year) AS year,
-       count(*) AS comments
-FROM posts p JOIN comments c ON c.post_id = p.id
-GROUP BY month, year
+SELECT coalesce(substr(c.published_at, 1, 7), p.published_month) AS month, count(*) AS comments
+FROM comments c JOIN posts p ON p.id = c.post_id
+GROUP BY month ORDER BY month
 """
 
 # -- search ------------------------------------------------------------------------------
 
-# Every match of a query, in posts (title and body) and comments, with what the
-# facets count: the year (a comment's own, else its post's) and the author.
+# How many posts and comments match: from the full-text indexes alone.
+SEARCH_COUNTS = """
+SELECT (SELECT count(*) FROM comments_fts WHERE comments_fts MATCH :q) AS comments,
+       (SELECT count(*) FROM posts_fts WHERE posts_fts MATCH :q) AS posts
+"""
+
+# Every match, in posts (title and body) and comments, with what the facets count:
+# the year (a comment's own, else its post's) and the author. Used while the matches
+# are few enough to rank and count (browse.RANK_LIMIT): each costs a look-up.
 _HITS = """
 WITH hits AS (
-  SELECT 'comment' AS kind, c.id, c.post_id, comments_fts.rank AS rank,
+  SELECT 'comment' AS kind, c.id, bm25(comments_fts) AS rank,
          coalesce(CAST(substr(c.published_at, 1, 4) AS INTEGER), p.published_year) AS year,
          c.author_id
   FROM comments_fts
@@ -193,7 +232,7 @@ WITH hits AS (
   JOIN posts p ON p.id = c.post_id
   WHERE comments_fts MATCH :q
   UNION ALL
-  SELECT 'post', p.id, p.id, posts_fts.rank, p.published_year, p.author_id
+  SELECT 'post', p.id, bm25(posts_fts), p.published_year, p.author_id
   FROM posts_fts JOIN posts p ON p.id = posts_fts.rowid
   WHERE posts_fts MATCH :q
 ),
@@ -202,15 +241,8 @@ chosen AS (
   WHERE (:year = '' OR year = CAST(:year AS INTEGER)) AND (:author = '' OR author_id = CAST(:author AS INTEGER))
 )
 """
-SEARCH_PAGE = _HITS + """
-SELECT chosen.kind, chosen.id, chosen.post_id, chosen.year, chosen.author_id,
-       p.title, p.published, c.path, c.published_at, a.name AS author_name
-FROM chosen
-JOIN posts p ON p.id = chosen.post_id
-LEFT JOIN comments c ON chosen.kind = 'comment' AND c.id = chosen.id
-LEFT JOIN authors a ON a.id = chosen.author_id
-ORDER BY chosen.rank, chosen.kind, chosen.id
-LIMIT :limit OFFSET :offset
+SEARCH_RANKED = _HITS + """
+SELECT kind, id FROM chosen ORDER BY rank, kind, id LIMIT :limit OFFSET :offset
 """
 SEARCH_TOTALS = _HITS + "SELECT kind, count(*) AS n FROM chosen GROUP BY kind"
 SEARCH_YEARS = _HITS + "SELECT year, count(*) AS n FROM chosen GROUP BY year ORDER BY year"
@@ -218,6 +250,26 @@ SEARCH_AUTHORS = _HITS + """
 SELECT chosen.author_id AS id, a.name, count(*) AS n
 FROM chosen JOIN authors a ON a.id = chosen.author_id
 GROUP BY chosen.author_id ORDER BY n DESC, a.name LIMIT 12
+"""
+# Too many matches to rank: as the indexes hold them, by id, which puts a post's
+# comments beside it.
+SEARCH_UNRANKED = """
+SELECT kind, id FROM (
+  SELECT 'post' AS kind, rowid AS id FROM posts_fts WHERE posts_fts MATCH :q
+  UNION ALL
+  SELECT 'comment', rowid FROM comments_fts WHERE comments_fts MATCH :q)
+ORDER BY id, kind LIMIT :limit OFFSET :offset
+"""
+# What a page of results shows of each: :comments and :posts are JSON lists of ids.
+SEARCH_DETAILS = """
+SELECT 'comment' AS kind, c.id, c.post_id, c.path, c.published_at, p.title, p.published,
+       c.author_id, a.name AS author_name
+FROM comments c JOIN posts p ON p.id = c.post_id LEFT JOIN authors a ON a.id = c.author_id
+WHERE c.id IN (SELECT value FROM json_each(:comments))
+UNION ALL
+SELECT 'post', p.id, p.id, NULL, p.published_at, p.title, p.published, p.author_id, a.name
+FROM posts p LEFT JOIN authors a ON a.id = p.author_id
+WHERE p.id IN (SELECT value FROM json_each(:posts))
 """
 # Snippets only for the page shown: snippet() is the costly part of a search.
 COMMENT_SNIPPETS = """
@@ -239,7 +291,3 @@ SELECT s.id, s.path, s.sha256, s.lines, s.format, ar.name AS archive_name, ar.ro
 FROM sources s JOIN archives ar ON ar.id = s.archive_id
 WHERE s.id = :source_id
 """
-
-# -- finding the database ----------------------------------------------------------------
-
-HAS_TABLES = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('posts', 'comments')"
