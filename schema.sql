@@ -210,10 +210,9 @@ CREATE INDEX IF NOT EXISTS comments_author_post ON comments(author_id, post_id, 
 CREATE INDEX IF NOT EXISTS comments_id_author ON comments(id, author_id);
 CREATE INDEX IF NOT EXISTS comments_parent_author ON comments(parent_id, author_id);
 CREATE INDEX IF NOT EXISTS comment_refs_from ON comment_refs(comment_id, target_comment_id, target_post, post_id, kind);
--- Comments per month: those with a time counted by ranges of it, those without by
--- their post's month.
-CREATE INDEX IF NOT EXISTS comments_time ON comments(published_at);
-CREATE INDEX IF NOT EXISTS comments_post_time ON comments(post_id, published_at);
+-- Comments per month: those with a time counted by ranges of it, those without
+-- (the NULLs, in post order) by their post's month.
+CREATE INDEX IF NOT EXISTS comments_time_post ON comments(published_at, post_id);
 -- Posts per month with their comments, and per year, from the indexes alone.
 CREATE INDEX IF NOT EXISTS posts_month ON posts(published_month, comment_count);
 CREATE INDEX IF NOT EXISTS posts_year ON posts(published_year);

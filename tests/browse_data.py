@@ -13,7 +13,6 @@ import random
 import shutil
 from pathlib import Path
 
-from pipeline.store.load import load_paths, open_database
 from pipeline.tools import plant, render as r
 
 from .conftest import RAW, load_in

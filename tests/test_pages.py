@@ -1,11 +1,9 @@
 """The reading pages (thread, author, authors, activity, search, raw file), through
 Datasette's own client, against the samples, two planted exports and hostile text."""
 import asyncio
-import os
 import re
 import sqlite3
 from collections import Counter
-from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
@@ -87,7 +85,8 @@ def test_thread_shows_each_comment_with_its_author_time_and_signature(served):
             moment = row["published_at"]
             assert f"{int(moment[8:10])} " in time.text() and moment[11:16] in time.text()
         signature = article.find("span", "signature")
-        assert (signature.text() if signature else None) == (f"signed “{row['signature']}”" if row["signature"] else None)
+        expected = f"signed “{row['signature']}”" if row["signature"] else None
+        assert (signature.text() if signature else None) == expected
         # Blogger's nesting: a reply sits in its parent's list of replies.
         holder = article.parent.parent
         if row["parent_id"] is None:
@@ -111,7 +110,8 @@ def test_references_link_to_the_comment_they_address_and_it_lists_them(served):
             elif ref["target_post"]:
                 target = "#post"
             else:
-                spans = [s for s in article.find_all("span", "unresolved") if s.text() == ref["text"].replace("\n", " ")]
+                written = ref["text"].replace("\n", " ")
+                spans = [s for s in article.find_all("span", "unresolved") if s.text() == written]
                 assert spans and "fit" in spans[0].attrs["title"]
                 continue
             links = [a for a in article.find_all("a", "ref") if a.attrs["href"] == target]
@@ -190,9 +190,13 @@ def test_author_page_shows_what_they_wrote_and_whom_they_answered(served):
     times = con.execute("SELECT c.id, c.post_id, coalesce(c.published_at, p.published) AS t FROM comments c "
                         "JOIN posts p ON p.id = c.post_id WHERE c.author_id = ? AND t IS NOT NULL ORDER BY t",
                         [author_id]).fetchall()
-    facts = {dt.text(): dd for dt, dd in zip(tree.find("dl", "facts").find_all("dt"), tree.find("dl", "facts").find_all("dd"))}
+    facts = tree.find("dl", "facts")
+    facts = {dt.text(): dd for dt, dd in zip(facts.find_all("dt"), facts.find_all("dd"))}
     assert facts["First seen"].find("a").attrs["href"] == f"/-/thread/{times[0][1]}#c{times[0][0]}"
     assert facts["Last seen"].find("a").attrs["href"] == f"/-/thread/{times[-1][1]}#c{times[-1][0]}"
+    for fact, (_, post, _) in (("First seen", times[0]), ("Last seen", times[-1])):
+        title = one(con, "SELECT coalesce(title, '(untitled)') FROM posts WHERE id = ?", post)
+        assert facts[fact].text().endswith(f"on “{title}”")
     # Whom they answered most, counted from replies and resolved references directly.
     answered = Counter()
     for (to,) in con.execute(
@@ -200,8 +204,8 @@ def test_author_page_shows_what_they_wrote_and_whom_they_answered(served):
             [author_id]):
         answered[to] += 1
     for target, to_post, post_author in con.execute(
-            "SELECT t.author_id, r.target_post, po.author_id FROM comment_refs r JOIN comments c ON c.id = r.comment_id "
-            "JOIN posts po ON po.id = r.post_id LEFT JOIN comments t ON t.id = r.target_comment_id "
+            "SELECT t.author_id, r.target_post, po.author_id FROM comment_refs r "
+            "JOIN comments c ON c.id = r.comment_id JOIN posts po ON po.id = r.post_id LEFT JOIN comments t ON t.id = r.target_comment_id "
             "WHERE c.author_id = ?", [author_id]):
         answered[post_author if to_post else target] += 1
     expected = sorted(((n, a) for a, n in answered.items() if a not in (None, author_id)), key=lambda x: -x[0])
@@ -547,9 +551,12 @@ def test_the_pages_benchmark_times_every_page_on_a_database_it_builds_once(tmp_p
     lines = []
     report = bench.run_pages(tmp_path, posts=60, say=lines.append)
     rows = [line.split("|")[1:-1] for line in report.splitlines() if line.startswith("| ") and "---" not in line][1:]
-    assert [r[0].strip() for r in rows] == ["thread", "thread", "author", "author", "authors", "activity",
-                                             "search", "search"]
-    assert all(float(r[3]) >= 0 for r in rows)
+    pages = ["thread", "thread", "author", "author", "authors", "activity", "search", "search"]
+    assert [(r[0].strip(), r[1].strip()) for r in rows] == [("known", p) for p in pages] + [("none", p) for p in pages]
+    assert all(float(r[4]) >= 0 for r in rows)
+    untimed = sqlite3.connect(tmp_path / "pages-60-1" / "untimed.db")
+    assert untimed.execute("SELECT count(*) FROM comments WHERE published_at IS NOT NULL").fetchone()[0] == 0
+    untimed.close()
     assert "60 posts" in report
     again = []
     bench.run_pages(tmp_path, posts=60, say=again.append)

@@ -44,67 +44,36 @@ WHERE post_id = :post_id
 # -- an author ---------------------------------------------------------------------------
 #
 # comments_author_post (author_id, post_id, published_at, seq, parent_id) holds all an
-# author page asks of an author's comments but their text: every query but the one
-# for the page's comments reads it alone, without the comments' rows.
+# author page asks of an author's comments but their text: only the comments of the
+# page shown are read whole.
 
 AUTHOR = "SELECT id, name, kind, profile_url FROM authors WHERE id = :author_id"
-
-AUTHOR_COUNTS = """
-SELECT count(*) AS comments, count(DISTINCT post_id) AS posts
-FROM comments WHERE author_id = :author_id
-"""
 
 # posts_author_id.
 AUTHOR_POSTS = """
 SELECT id, title, published FROM posts WHERE author_id = :author_id
 ORDER BY published IS NULL, published, id LIMIT :limit
 """
-AUTHOR_POST_COUNT = "SELECT count(*) FROM posts WHERE author_id = :author_id"
+AUTHOR_POST_COUNT = "SELECT count(*) AS posts FROM posts WHERE author_id = :author_id"
 
-# The first and the last comment with a time of its own, and with only its post's
-# date: the page takes the earliest and the latest of them.
-AUTHOR_FIRST_LAST = """
-SELECT * FROM (SELECT c.id, c.post_id, c.path, c.published_at AS at FROM comments c
-               WHERE c.author_id = :author_id AND c.published_at IS NOT NULL ORDER BY c.published_at LIMIT 1)
-UNION ALL
-SELECT * FROM (SELECT c.id, c.post_id, c.path, c.published_at FROM comments c
-               WHERE c.author_id = :author_id AND c.published_at IS NOT NULL ORDER BY c.published_at DESC LIMIT 1)
-UNION ALL
-SELECT * FROM (SELECT c.id, c.post_id, c.path, p.published FROM comments c JOIN posts p ON p.id = c.post_id
-               WHERE c.author_id = :author_id AND c.published_at IS NULL AND p.published IS NOT NULL
-               ORDER BY p.published, c.post_id, c.seq LIMIT 1)
-UNION ALL
-SELECT * FROM (SELECT c.id, c.post_id, c.path, p.published FROM comments c JOIN posts p ON p.id = c.post_id
-               WHERE c.author_id = :author_id AND c.published_at IS NULL AND p.published IS NOT NULL
-               ORDER BY p.published DESC, c.post_id DESC, c.seq DESC LIMIT 1)
-"""
-
-# A page of an author's comments, oldest first (undated ones last): the page's ids
-# chosen from the index (a post's date looked up only for a comment without a time),
-# then their text.
-AUTHOR_COMMENTS = """
-WITH page AS (
-  SELECT c.id, coalesce(c.published_at, (SELECT p.published FROM posts p WHERE p.id = c.post_id)) AS at,
-         c.post_id, c.seq
-  FROM comments c
-  WHERE c.author_id = :author_id
-  ORDER BY at IS NULL, at, c.post_id, c.seq
-  LIMIT :limit OFFSET :offset
-)
-SELECT c.id, c.post_id, c.path, c.depth, c.published_at, c.shown_time, c.signature, c.deleted, c.body,
-       p.title, p.published
-FROM page JOIN comments c ON c.id = page.id JOIN posts p ON p.id = c.post_id
-ORDER BY page.at IS NULL, page.at, page.post_id, page.seq
-"""
-
-# A comment's year: its own where it has a time (from the index alone), else its post's.
-AUTHOR_PER_YEAR = """
-SELECT coalesce(CAST(substr(c.published_at, 1, 4) AS INTEGER),
-                (SELECT p.published_year FROM posts p WHERE p.id = c.post_id)) AS year,
-       count(*) AS comments
+# Every comment of an author, oldest first (undated ones last), with when it was
+# written: its own time where the file gives one, else its post's date (looked up
+# only then). The page takes the first and the last, counts them by year and picks
+# the page shown.
+AUTHOR_TIMELINE = """
+SELECT c.id, c.post_id,
+       coalesce(c.published_at, (SELECT p.published FROM posts p WHERE p.id = c.post_id)) AS at
 FROM comments c
 WHERE c.author_id = :author_id
-GROUP BY year ORDER BY year
+ORDER BY at IS NULL, at, c.post_id, c.seq
+"""
+
+# The comments a page shows, by id (:ids, a JSON list), with their posts.
+COMMENTS_BY_ID = """
+SELECT c.id, c.post_id, c.path, c.depth, c.published_at, c.shown_time, c.signature, c.deleted, c.body,
+       p.title, p.published
+FROM comments c JOIN posts p ON p.id = c.post_id
+WHERE c.id IN (SELECT value FROM json_each(:ids))
 """
 
 # Whom an author answered, by Blogger's replies and by references (the interactions
@@ -182,12 +151,12 @@ GROUP BY published_year ORDER BY published_year
 """
 
 # Comments count in their own month where they carry a time, else in their post's.
-# The months the times span (comments_time, its two ends) ...
+# The months the times span (comments_time_post, its two ends) ...
 COMMENT_TIME_SPAN = """
 SELECT (SELECT published_at FROM comments WHERE published_at IS NOT NULL ORDER BY published_at LIMIT 1) AS first,
        (SELECT max(published_at) FROM comments) AS last
 """
-# ... then the comments of each month, a range of comments_time: :months is a JSON
+# ... then the comments of each month, a range of comments_time_post: :months is a JSON
 # list of [month, the month after] ("2014-03", "2014-04"); a time starts with its month.
 TIMED_COMMENTS_PER_MONTH = """
 SELECT json_extract(m.value, '$[0]') AS month,
@@ -197,7 +166,7 @@ SELECT json_extract(m.value, '$[0]') AS month,
 FROM json_each(:months) AS m
 """
 # Comments without a time, by their post's month and year (month NULL: a post dated
-# to the year only; both NULL: undated): comments_post_time, then posts by key.
+# to the year only; both NULL: undated): comments_time_post, then posts by key.
 UNTIMED_COMMENTS_PER_MONTH = """
 SELECT p.published_month AS month, p.published_year AS year, sum(n.comments) AS comments
 FROM (SELECT post_id, count(*) AS comments FROM comments WHERE published_at IS NULL GROUP BY post_id) AS n
