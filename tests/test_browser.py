@@ -182,6 +182,13 @@ def test_a_readers_first_visit(server, window):
     assert "_nocol=body" in browser.current_url
     assert not browser.find_element(By.CSS_SELECTOR, "dl.column-descriptions").is_displayed()
     assert browser.execute_script("return document.documentElement.scrollWidth") < 1600
+    assert not browser.find_elements(By.CSS_SELECTOR, "th[data-column='body']")
+    # "Show all columns" in a column's menu shows them all.
+    browser.find_element(By.CSS_SELECTOR, "th[data-column='title'] .dropdown-menu-icon").click()
+    browser.find_element(By.CSS_SELECTOR, "a.dropdown-show-all-columns").click()
+    wait_for(browser, expected_conditions.url_contains("_all=1"))
+    assert browser.find_element(By.CSS_SELECTOR, "th[data-column='body']")
+    browser.get(server + "/blog/posts")
     # Open a post's thread from the list of posts.
     browser.find_element(By.LINK_TEXT, "The War Goes On").click()
     wait_for(browser, expected_conditions.url_contains("/-/thread/"))
