@@ -202,6 +202,22 @@ CREATE INDEX IF NOT EXISTS date_mentions_value ON date_mentions(value);
 CREATE INDEX IF NOT EXISTS comment_refs_post_id ON comment_refs(post_id);
 CREATE INDEX IF NOT EXISTS comment_refs_comment_id ON comment_refs(comment_id);
 CREATE INDEX IF NOT EXISTS comment_refs_target_comment_id ON comment_refs(target_comment_id);
+-- The reading pages (pipeline/serve/queries.py). An author's page: their counts,
+-- first and last comment, comments per year, the page's order and whom they answered
+-- by reply, all from this index, without reading the comments' text.
+CREATE INDEX IF NOT EXISTS comments_author_post ON comments(author_id, post_id, published_at, seq, parent_id);
+-- Who answered whom (the interactions view, an author's page): the author of the
+-- comment a reply or a reference answers, the authors of a comment's replies, a
+-- comment's references, each without reading a comment's or a reference's row.
+CREATE INDEX IF NOT EXISTS comments_id_author ON comments(id, author_id);
+CREATE INDEX IF NOT EXISTS comments_parent_author ON comments(parent_id, author_id);
+CREATE INDEX IF NOT EXISTS comment_refs_from ON comment_refs(comment_id, target_comment_id, target_post, post_id, kind);
+-- Comments per month: those with a time counted by ranges of it, those without
+-- (the NULLs, in post order) by their post's month.
+CREATE INDEX IF NOT EXISTS comments_time_post ON comments(published_at, post_id);
+-- Posts per month with their comments, and per year, from the indexes alone.
+CREATE INDEX IF NOT EXISTS posts_month ON posts(published_month, comment_count);
+CREATE INDEX IF NOT EXISTS posts_year ON posts(published_year);
 
 -- Each reply beside the comment it answers and its post.
 CREATE VIEW IF NOT EXISTS replies AS

@@ -273,8 +273,10 @@ def check(db_path):
               help="Where the archive and the databases are written.")
 @click.option("--feed-comments", default=bench_module.FEED_COMMENTS, show_default=True, type=click.IntRange(1),
               help="Comments in the threads loaded both as text dumps and as one Blogger export.")
-def bench(files, scales, seed, workdir, feed_comments):
-    """Measure loading a synthetic archive against the floor, at several sizes.
+@click.option("--only", type=click.Choice(["load", "pages"]),
+              help="Measure only loading (and the shards), or only the reading pages  [default: both]")
+def bench(files, scales, seed, workdir, feed_comments, only):
+    """Measure loading a synthetic archive against the floor, and the reading pages.
 
     Writes an archive recombined from the sample text in raw/ (both layouts, glued
     markers in both placements, realistic numbers and lengths of comments, a few odd
@@ -284,14 +286,16 @@ def bench(files, scales, seed, workdir, feed_comments):
     same text), a re-run with nothing changed, a re-run after changing 10 files, and
     peak memory. Each load is checked against what the generator wrote. Then the same
     threads, --feed-comments comments, are loaded as text dumps and as one Blogger
-    export. Prints Markdown tables.
-    With the dask extra, it then parses the 1x archive into shards on a Dask
+    export. With the dask extra, it then parses the 1x archive into shards on a Dask
     cluster started here, beside the loader's own parse of it on every core, and
-    loads the shards, and prints one more table.
+    loads the shards. Then it times the reading pages (thread, author, authors,
+    activity, search) on 20,000 posts of Blogger exports, a database built once in
+    --dir and reused. Prints Markdown tables.
 
     \b
     Example:
         pipeline bench --files 2000 --scales 1,2
+        pipeline bench --only pages
     """
     try:
         sizes = tuple(int(part) for part in scales.split(","))
@@ -299,21 +303,21 @@ def bench(files, scales, seed, workdir, feed_comments):
         raise click.BadParameter(f"{scales!r} is not a list of whole numbers such as 1,2,4", param_hint="--scales")
     say = lambda line: click.echo(line, err=True)  # noqa: E731
     try:
-        measures, feed = bench_module.run(Path(workdir), files, sizes, seed, say, feed_comments)
-    except (RuntimeError, AssertionError) as error:
-        raise click.ClickException(str(error))
-    click.echo(bench_module.report(measures, feed))
-    if importlib.util.find_spec("distributed") is None:
-        say("shards not measured: pip install 'blog-pipeline[dask]'")
-        return
-    try:
-        shards = bench_module.run_shards(Path(workdir), Path(workdir) / "archive" / "shard-0",
-                                         bench_module.first_manifest(Path(workdir), files, seed), seed,
-                                         measures[0].cold_s if sizes[0] == 1 else None, say)
+        if only != "pages":
+            measures, feed = bench_module.run(Path(workdir), files, sizes, seed, say, feed_comments)
+            click.echo(bench_module.report(measures, feed))
+            if importlib.util.find_spec("distributed") is None:
+                say("shards not measured: pip install 'blog-pipeline[dask]'")
+            else:
+                shards = bench_module.run_shards(Path(workdir), Path(workdir) / "archive" / "shard-0",
+                                                 bench_module.first_manifest(Path(workdir), files, seed), seed,
+                                                 measures[0].cold_s if sizes[0] == 1 else None, say)
+                click.echo("")
+                click.echo(bench_module.report_shards(shards))
+        if only != "load":
+            click.echo(bench_module.run_pages(Path(workdir), seed=seed, say=say))
     except (RuntimeError, AssertionError, PipelineError) as error:
         raise click.ClickException(str(error))
-    click.echo("")
-    click.echo(bench_module.report_shards(shards))
 
 
 @cli.command()

@@ -1,7 +1,6 @@
 """Browsing with Datasette, through Datasette's own client, against the sample database."""
 import asyncio
 import re
-from html.parser import HTMLParser
 
 import pytest
 import yaml
@@ -12,6 +11,7 @@ from pipeline.store.rows import file_id
 from pipeline.parse import parse_file
 
 from .conftest import RAW, ROOT, sample_database
+from .html_tree import parse
 
 METADATA = yaml.safe_load((ROOT / "metadata.yml").read_text())
 QUERIES = METADATA["databases"]["blog"]["queries"]
@@ -53,7 +53,7 @@ MENTIONS = sum(len(parse_file(str(path)).mentions) for path in sorted(RAW.glob("
     ("parse_issues", 0),
 ])
 def test_every_table(datasette, table, count):
-    page = get(datasette, f"/blog/{table}")
+    page = get(datasette, f"/blog/{table}?_all=1")
     assert page.status_code == 200
     description = METADATA["databases"]["blog"]["tables"][table]["description"]
     assert description.split(".")[0] in page.text.replace("&#39;", "'")
@@ -72,13 +72,42 @@ def test_comments_facet_by_depth_and_label_their_post(datasette):
     data = get(datasette, "/blog/comments.json").json()
     depths = {r["value"]: r["count"] for r in data["facet_results"]["depth"]["results"]}
     assert depths == {1: 68, 2: 92}
-    page = get(datasette, f"/blog/comments?post_id={WAR}")
+    page = get(datasette, f"/blog/comments?post_id={WAR}&_all=1")
     assert "The War Goes On" in page.text  # the foreign key shows the post's title
 
 
 def test_post_titles_link_to_their_thread(datasette):
-    page = get(datasette, "/blog/posts")
+    page = get(datasette, "/blog/posts?_all=1")
     assert f'<a href="/-/thread/{WAR}">The War Goes On</a>' in page.text
+    # The post without a title has a link all the same.
+    untitled = file_id("raw", "004_f41891cd9d906480.txt")
+    assert f'<a href="/-/thread/{untitled}">(untitled)</a>' in page.text
+
+
+def test_post_links_in_the_comments_table_open_the_comment_in_its_thread(datasette):
+    comment = rows(datasette, f"/blog/comments.json?post_id={WAR}&path=2.2")[0]
+    page = get(datasette, f"/blog/comments?post_id={WAR}&path=2.2&_all=1")
+    assert f'<a href="/-/thread/{WAR}#c{comment["id"]}">The War Goes On</a>' in page.text
+
+
+@pytest.mark.parametrize("table", ["posts", "comments"])
+def test_wide_tables_open_without_their_long_columns(datasette, table):
+    page = get(datasette, f"/blog/{table}?_sort=id")
+    assert page.status_code == 302
+    target = page.headers["location"]
+    assert target.startswith(f"/blog/{table}?_sort=id&_nocol=")
+    shown = get(datasette, target)
+    assert shown.status_code == 200
+    columns = set(re.findall(r'<th[^>]* data-column="(\w+)"', shown.text))
+    assert "id" in columns and ("title" in columns or "body" in columns)
+    assert "first_line" not in columns and "remote_id" not in columns
+    # Every column, when asked for; JSON is never redirected.
+    every = get(datasette, f"/blog/{table}?_all=1").text
+    assert "first_line" in set(re.findall(r'<th[^>]* data-column="(\w+)"', every))
+    assert get(datasette, f"/blog/{table}.json").status_code == 200
+    # The column descriptions are short: one line each.
+    described = METADATA["databases"]["blog"]["tables"][table]["columns"]
+    assert max(len(text) for text in described.values()) <= 70
 
 
 @pytest.mark.parametrize("table, word", [("comments", "gallows"), ("posts", "Grayling"), ("comments", "Netnipper"),
@@ -93,11 +122,13 @@ def test_search(datasette, table, word):
     assert sorted(r["id"] for r in rows(datasette, f"/blog/{table}.json?_search={word}&_size=max")) == expected
 
 
-def test_query_thread(datasette):
-    thread = rows(datasette, f"/blog/thread.json?post_id={WAR}")
-    assert [r["kind"] for r in thread[:4]] == ["post", "comment", "comment", "reply"]
-    assert [r["path"] for r in thread[1:5]] == ["1", "2", "2.1", "2.2"]
-    assert thread[0]["title"] == "The War Goes On" and len(thread) == 1 + 23
+def test_query_thread_finds_a_post_by_words_of_its_title(datasette):
+    found = rows(datasette, "/blog/thread.json?title_words=war+goes")
+    assert found == [{"thread": WAR, "title": "The War Goes On", "published": "2014-12-09", "comments": 23}]
+    every = rows(datasette, "/blog/thread.json?title_words=")
+    assert len(every) == 5 and "(untitled)" in {r["title"] for r in every}
+    page = get(datasette, "/blog/thread?title_words=war")
+    assert f'<a href="/-/thread/{WAR}">read the thread</a>' in page.text
 
 
 def test_query_most_discussed(datasette):
@@ -110,6 +141,8 @@ def test_query_comments_mentioning(datasette):
     found = rows(datasette, "/blog/comments_mentioning.json?word=gallows")
     assert [(r["post"], r["path"], r["published"]) for r in found] == [("Latest From Napo 15", "9", "2014-03-06")]
     assert "[gallows]" in found[0]["excerpt"]
+    page = get(datasette, "/blog/comments_mentioning?word=gallows")
+    assert f'<a href="/-/thread/{found[0]["thread"]}#c{found[0]["comment"]}">comment 9</a>' in page.text
     # Quotes and FTS syntax in the word are searched for, not run.
     assert get(datasette, '/blog/comments_mentioning.json?word=" OR NEAR(').status_code == 200
 
@@ -126,49 +159,20 @@ def test_query_mentions_timeline(datasette):
     assert march["mentions"] >= 10 and "11th\u00a0March" in march["written_as"]
 
 
-class Thread(HTMLParser):
-    """What a reader sees of a thread page: the title, and each comment's text with its replies."""
-
-    def __init__(self):
-        super().__init__()
-        self.h1 = ""
-        self.stack = []  # the comment and reply elements the parser is inside
-        self.comments = {}  # path -> (class, parent path, text)
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "h1":
-            self.stack.append("h1")
-        elif tag == "li" and attrs.get("class") in ("comment", "reply"):
-            path = attrs["id"].removeprefix("comment-")
-            parent = next((p for p in reversed(self.stack) if p not in ("h1", None)), None)
-            self.comments[path] = [attrs["class"], parent, ""]
-            self.stack.append(path)
-        elif tag == "li":
-            self.stack.append(None)
-
-    def handle_endtag(self, tag):
-        if tag in ("h1", "li") and self.stack:
-            self.stack.pop()
-
-    def handle_data(self, data):
-        if self.stack and self.stack[-1] == "h1":
-            self.h1 += data
-        elif self.stack and self.stack[-1]:
-            self.comments[self.stack[-1]][2] += data
-
-
 def test_thread_page_reads_like_the_blog(datasette):
     page = get(datasette, f"/-/thread/{WAR}")
     assert page.status_code == 200
-    thread = Thread()
-    thread.feed(page.text)
-    assert thread.h1 == "The War Goes On"
-    assert len(thread.comments) == 23
-    kind, parent, text = thread.comments["2.2"]
-    assert (kind, parent) == ("reply", "2")
-    assert "Brilliant Netnipper" in text
-    assert thread.comments["2"][0:2] == ["comment", None]
+    tree, _ = parse(page.text)
+    assert tree.find("h1").text() == "The War Goes On"
+    comments = {node.attrs["data-path"]: node for node in tree.find_all("article", "comment")}
+    assert len(comments) == 23
+    reply, parent = comments["2.2"], comments["2"]
+    assert "Brilliant Netnipper" in reply.find("div", "comment-body").text()
+    # The reply is in the list of replies under its parent's item, the parent in no such list.
+    assert reply.parent.parent.tag == "ol" and "replies" in reply.parent.parent.classes
+    assert reply.parent.parent.parent is parent.parent
+    assert not any("replies" in a.classes for a in parent.ancestors())
+    assert reply.attrs["id"] == f"c{rows(datasette, f'/blog/comments.json?post_id={WAR}&path=2.2')[0]['id']}"
 
 
 def test_thread_page_of_a_missing_post(datasette):

@@ -19,7 +19,10 @@ the rows and finishing (indexes, dates, search, statistics).
 """
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 import json
+import math
 import os
 import random
 import re
@@ -34,8 +37,10 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from ..parse import parse_bytes
+from ..store.load import open_database
 from ..store.rows import file_id, rows_of
-from ..store.schema import schema_path
+from ..store.schema import SCHEMA_VERSION, schema_path
+from . import plant, render
 from .synth import (ArchiveShape, SynthPost, draw_post, expected_comments, expected_text, iter_archive,
                     sentences_from, write_archive)
 from ..store.work import iter_results
@@ -484,3 +489,202 @@ def report_shards(m: ShardMeasure) -> str:
         f"| {m.shards_load_s:.1f} | {m.shards_write_s:.1f} | {m.shards_finish_s:.1f} "
         f"| {m.files / m.shards_load_s:,.0f} | {direct} |",
     ])
+
+
+# -- the reading pages ---------------------------------------------------------------------
+
+# The pages' archive: 20,000 posts of Blogger exports (authors, exact times, labels,
+# removed comments, signatures and references planted), 1,000 posts to a blog.
+PAGE_POSTS = 20_000
+BLOG_POSTS = 1_000
+PAGE_SHAPE = dict(top_level=(0, 20), reply_chance=0.4, replies=(1, 5), draft_share=0.0, page_share=0.02,
+                  removed_share=0.03)
+# The span the posts are spread over, evenly at random: 16 years.
+FIRST_DAY, DAYS = dt.date(2010, 1, 1), 16 * 365
+PAGE_TARGETS_MS = {"thread": 200, "author": 200, "activity": 1000}
+
+
+@dataclass
+class PageMeasure:
+    page: str
+    what: str
+    urls: int
+    median_ms: float
+    worst_ms: float
+
+    @property
+    def target_ms(self) -> Optional[float]:
+        return PAGE_TARGETS_MS.get(self.page)
+
+
+def pages_database(root: Path, posts: int = PAGE_POSTS, seed: int = 1,
+                   say: Callable[[str], None] = print) -> Path:
+    """A database of ``posts`` posts as Blogger's exports give them, built once under
+    ``root`` and reused while the schema is the same (``pipeline load`` is what builds it)."""
+    folder = root / f"pages-{posts}-{seed}"
+    db = folder / "blog.db"
+    done = folder / "done.json"
+    stamp = {"posts": posts, "seed": seed, "schema": SCHEMA_VERSION}
+    if db.exists() and done.exists() and json.loads(done.read_text()) == stamp:
+        say(f"reusing {db}")
+        # Indexes added to schema.sql since it was built are made, and measured for the
+        # query planner, as a load into a new database would make and measure them.
+        opened = open_database(db)
+        for (name,) in opened.execute("""SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL
+                                         AND name NOT IN (SELECT idx FROM sqlite_stat1)""").fetchall():
+            opened.execute(f'ANALYZE "{name}"')
+        opened.close()
+        return db
+    archive = folder / "archive"
+    archive.mkdir(parents=True, exist_ok=True)
+    for old in archive.iterdir():
+        old.unlink()
+    _remove_database(db)
+    done.unlink(missing_ok=True)
+    blogs = max(1, math.ceil(posts / BLOG_POSTS))
+    say(f"writing {posts:,} posts as {blogs} Blogger exports to {archive}/ ...")
+    stock = sentences_from(p.read_text(encoding="utf-8") for p in sorted(Path("raw").glob("*.txt")))
+    with ProcessPoolExecutor() as pool:
+        list(pool.map(_write_blog, [(str(archive / f"blog-{k:03d}.xml"), min(BLOG_POSTS, posts - k * BLOG_POSTS),
+                                     stock, seed * 1000 + k) for k in range(blogs)]))
+    say("loading them ...")
+    elapsed, _ = run_load([archive], db)
+    say(f"  loaded in {elapsed:.0f} s")
+    done.write_text(json.dumps(stamp))
+    return db
+
+
+def _write_blog(args) -> None:
+    path, posts, stock, seed = args
+    rng = random.Random(seed)
+    blog, drawn = render.draw_blog(rng, render.BlogShape(posts=(posts, posts), **PAGE_SHAPE), stock)
+    planted = []
+    for post in drawn:
+        # Spread the posts over the archive's years; a thread keeps its times relative to its post.
+        day = FIRST_DAY + dt.timedelta(days=rng.randrange(DAYS))
+        shift = dt.datetime.combine(day, post.published.timetz()) - post.published
+        post.published += shift
+        post.updated = post.published
+        for comment, _ in post.iter_comments():
+            comment.published += shift
+        planted.append(plant.plant_blog(blog, post, rng)[0])
+    Path(path).write_bytes(render.render_export(blog, planted))
+
+
+def measure_pages(db: Path, rounds: int = 7, sample: int = 20, seed: int = 1,
+                  say: Callable[[str], None] = print) -> list[PageMeasure]:
+    """Server-side time of the reading pages, through Datasette's own client (no network).
+
+    Each URL is asked for once to warm up, then ``rounds`` times; its time is the
+    median. Threads and authors: ``sample`` drawn at random, and the largest.
+    """
+    return asyncio.run(_measure_pages(db, rounds, sample, seed, say))
+
+
+async def _measure_pages(db: Path, rounds: int, sample: int, seed: int, say) -> list[PageMeasure]:
+    from datasette.app import Datasette  # here: the command line starts without Datasette
+
+    rng = random.Random(seed)
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    post_ids = [row[0] for row in con.execute("SELECT id FROM posts ORDER BY id")]
+    biggest = con.execute("SELECT id, comment_count FROM posts ORDER BY comment_count DESC LIMIT 1").fetchone()
+    authors = con.execute("SELECT author_id, count(*) FROM comments WHERE author_id IS NOT NULL "
+                          "GROUP BY author_id ORDER BY 2 DESC").fetchall()
+    # The commonest word, and the word found in the number of comments nearest 1,000.
+    words = [row[0] for row in con.execute(
+        "SELECT term FROM (SELECT term FROM comments_fts_vocab ORDER BY doc DESC LIMIT 1) UNION ALL "
+        "SELECT term FROM (SELECT term FROM comments_fts_vocab WHERE term GLOB '[a-z]*' "
+        "ORDER BY abs(doc - 1000) LIMIT 1)")] if _has_vocab(con) else ["the", "union"]
+    con.close()
+    ds = Datasette([str(db)], settings={"sql_time_limit_ms": 30_000})
+    await ds.invoke_startup()
+
+    async def timed(url: str) -> float:
+        response = await ds.client.get(url)
+        if response.status_code != 200:
+            raise RuntimeError(f"{url}: status {response.status_code}")
+        times = []
+        for _ in range(rounds):
+            started = time.perf_counter()
+            await ds.client.get(url)
+            times.append((time.perf_counter() - started) * 1000)
+        return sorted(times)[len(times) // 2]
+
+    async def measure(page: str, what: str, urls: list[str]) -> PageMeasure:
+        times = [await timed(url) for url in urls]
+        measure = PageMeasure(page, what, len(urls), sorted(times)[len(times) // 2], max(times))
+        say(f"  {page} ({what}): median {measure.median_ms:.0f} ms, worst {measure.worst_ms:.0f} ms")
+        return measure
+
+    busiest, most = authors[0]
+    return [
+        await measure("thread", f"{min(sample, len(post_ids))} posts at random",
+                      [f"/-/thread/{i}" for i in rng.sample(post_ids, min(sample, len(post_ids)))]),
+        await measure("thread", f"the largest, {biggest[1]} comments", [f"/-/thread/{biggest[0]}"]),
+        await measure("author", f"{min(sample, len(authors))} at random",
+                      [f"/-/author/{a}" for a, _ in rng.sample(authors, min(sample, len(authors)))]),
+        await measure("author", f"the busiest, {most:,} comments", [f"/-/author/{busiest}"]),
+        await measure("authors", "the index, first page", ["/-/authors"]),
+        await measure("activity", "the whole archive", ["/-/activity"]),
+        await measure("search", f"'{words[0]}', the commonest word", [f"/-/search?q={words[0]}"]),
+        await measure("search", f"'{words[-1]}', a word in about 1,000 comments", [f"/-/search?q={words[-1]}"]),
+    ]
+
+
+def _has_vocab(con: sqlite3.Connection) -> bool:
+    # An fts5vocab table over the comments' index, made here in memory: the database stays as loaded.
+    try:
+        con.execute("CREATE VIRTUAL TABLE temp.comments_fts_vocab USING fts5vocab(main, comments_fts, row)")
+        return True
+    except sqlite3.DatabaseError:
+        return False
+
+
+def untimed_database(db: Path, say: Callable[[str], None] = print) -> Path:
+    """A copy of ``db`` with every comment's time taken away, as text dumps have none:
+    comments then count by their posts' dates. Made once beside it, and reused."""
+    copy = db.with_name("untimed.db")
+    done = db.with_name("untimed.json")
+    stamp = {"from": db.stat().st_mtime_ns}
+    if copy.exists() and done.exists() and json.loads(done.read_text()) == stamp:
+        return copy
+    say(f"copying {db} without the comments' times ...")
+    _remove_database(copy)
+    source, target = sqlite3.connect(db), sqlite3.connect(copy)
+    source.backup(target)
+    source.close()
+    target.execute("UPDATE comments SET published_at = NULL")
+    target.commit()
+    target.execute("ANALYZE")
+    target.close()
+    done.write_text(json.dumps(stamp))
+    return copy
+
+
+def pages_report(measured: list[tuple[str, list[PageMeasure]]], posts: int, comments: int) -> str:
+    """The pages' figures as a Markdown table, against their targets."""
+    lines = [f"Reading pages on {posts:,} posts and {comments:,} comments, server-side "
+             f"(Datasette's client, median of each URL's requests):", "",
+             "| comments' times | page | what | URLs | median ms | worst ms | target ms |",
+             "| --- | --- | --- | --- | --- | --- | --- |"]
+    for times, measures in measured:
+        for m in measures:
+            target = f"{m.target_ms:.0f}" if m.target_ms else ""
+            lines.append(f"| {times} | {m.page} | {m.what} | {m.urls} | {m.median_ms:.0f} | {m.worst_ms:.0f} "
+                         f"| {target} |")
+    return "\n".join(lines)
+
+
+def run_pages(root: Path, posts: int = PAGE_POSTS, seed: int = 1, say: Callable[[str], None] = print) -> str:
+    """Build (or reuse) the pages' databases, with and without comments' times, and
+    time the pages on each; returns the report."""
+    db = pages_database(root, posts, seed, say)
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    post_count, comment_count = con.execute("SELECT (SELECT count(*) FROM posts), (SELECT count(*) FROM comments)"
+                                            ).fetchone()
+    con.close()
+    measured = []
+    for times, path in (("known", db), ("none", untimed_database(db, say))):
+        say(f"timing the reading pages on {path} ...")
+        measured.append((times, measure_pages(path, say=say)))
+    return pages_report(measured, post_count, comment_count)
