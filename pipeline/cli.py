@@ -209,7 +209,13 @@ def _stop_on_signals(stopped: list[int]):
 
     Once one has come, the others are ignored while the load saves what it has.
     """
+    loader = os.getpid()
+
     def stop(signal_number, frame):
+        if os.getpid() != loader:  # a worker still starting, forked with this handler: just end
+            signal.signal(signal_number, signal.SIG_DFL)
+            os.kill(os.getpid(), signal_number)
+            return
         stopped.append(signal_number)
         for other in (signal.SIGINT, signal.SIGTERM):
             signal.signal(other, signal.SIG_IGN)

@@ -17,7 +17,6 @@ property ``blogger.contentRemoved``. Takeout: ``blogger:type``, ``blogger:status
 from __future__ import annotations
 
 import os
-import pickle
 import sqlite3
 import tempfile
 from collections import Counter
@@ -42,9 +41,16 @@ _LIVE = {"LIVE", "", None}
 
 def local(tag) -> str:
     """An element's name without namespace or (undeclared) prefix: ``draft`` of ``app:draft``."""
-    if not isinstance(tag, str):
-        return ""
-    return tag.rsplit("}", 1)[-1].rsplit(":", 1)[-1]
+    try:
+        return _LOCAL[tag]
+    except KeyError:
+        name = tag.rsplit("}", 1)[-1].rsplit(":", 1)[-1] if isinstance(tag, str) else ""
+        if isinstance(tag, str) and len(_LOCAL) < 10_000:  # a file's few names, not whatever one invents
+            _LOCAL[tag] = name
+        return name
+
+
+_LOCAL: dict[str, str] = {}
 
 
 @dataclass
@@ -66,6 +72,24 @@ def iter_entries(source: BinaryIO, report: FeedReport) -> Iterator[Entry]:
     the break are given and the break is an issue in ``report.issues``; an entry
     the break cut into is not given.
     """
+    for element in _iter_elements(source, report):
+        entry = _entry(element, report)
+        if entry is not None:
+            yield entry
+
+
+def iter_heads(source: BinaryIO, report: FeedReport) -> Iterator[Head]:
+    """As ``iter_entries``, each entry's head only, with its XML for ``read_entry``."""
+    for element in _iter_elements(source, report):
+        head = _head(_children(element), report)
+        if head is not None:
+            kind, _, remote_id, post_id = head
+            yield Head(kind, remote_id, post_id, element.sourceline or 1,
+                       lxml.etree.tostring(element, encoding="utf-8"))
+
+
+def _iter_elements(source: BinaryIO, report: FeedReport) -> Iterator:
+    """Each whole entry element of a feed, let go of once the caller is done with it."""
     # Only the ends of entries reach Python: the feed's own fields are read from the
     # root when the first entry ends, before anything is let go.
     context = lxml.etree.iterparse(source, events=("end",), tag="{*}entry", **xml_parser_options())
@@ -85,9 +109,7 @@ def iter_entries(source: BinaryIO, report: FeedReport) -> Iterator[Entry]:
                 cut = any(error.level_name == "FATAL" for error in list(log)[errors_seen:])
                 errors_seen = len(log)
             if not cut:
-                entry = _entry(element, report)
-                if entry is not None:
-                    yield entry
+                yield element
             # Let go of what was read: the entry, and what came before it.
             element.clear()
             while element.getprevious() is not None:
@@ -128,7 +150,11 @@ def _feed_field(element, report: FeedReport) -> None:
 def _children(element) -> dict[str, list]:
     out: dict[str, list] = {}
     for child in element:
-        out.setdefault(local(child.tag), []).append(child)
+        name = local(child.tag)
+        if name in out:
+            out[name].append(child)
+        else:
+            out[name] = [child]
     return out
 
 
@@ -137,39 +163,81 @@ def _text(children: dict[str, list], name: str) -> Optional[str]:
     return found[0].text if found else None
 
 
-def _entry(element, report: FeedReport) -> Optional[Entry]:
-    children = _children(element)
+@dataclass(frozen=True)
+class Head:
+    """What the loader needs of an entry to group it with its post: the rest of it is
+    read from ``xml``, where there are cores to spare (``read_entry``)."""
+
+    kind: str
+    remote_id: str
+    post_id: Optional[str]
+    line: int
+    xml: bytes
+
+
+def _head(children, report: FeedReport) -> Optional[tuple[str, Optional[str], str, Optional[str]]]:
+    """(kind, blog id, remote id, post id) of an entry that is a post, page or comment
+    on the blog; None, counted in ``report.skipped``, for anything else."""
     if report.format == TAKEOUT or "type" in children:
-        return _takeout_entry(element, children, report)
-    return _export_entry(element, children, report)
-
-
-def _export_entry(element, children, report: FeedReport) -> Optional[Entry]:
-    kind = None
-    labels = []
-    for category in children.get("category", []):
-        scheme, term = category.get("scheme"), category.get("term") or ""
-        if scheme == _KIND_SCHEME:
-            kind = term.rsplit("#", 1)[-1]
-        elif scheme == _LABEL_SCHEME and term:
-            labels.append(term)
-    if kind not in ("post", "page", "comment"):
-        report.skipped[kind or "unknown"] += 1
-        return None
-    if _is_draft(children):
-        report.skipped["draft"] += 1
-        return None
+        kind = _TAKEOUT_TYPES.get((_text(children, "type") or "").strip().upper())
+        if kind is None:
+            report.skipped[(_text(children, "type") or "unknown").strip().lower() or "unknown"] += 1
+            return None
+        status = (_text(children, "status") or "").strip().upper()
+        if (_text(children, "trashed") or "").strip():
+            report.skipped["trashed"] += 1
+            return None
+        if status not in _LIVE and not (kind == "comment" and status == "DELETED"):
+            report.skipped[status.lower()] += 1
+            return None
+        # A comment's post, or for a reply perhaps its parent comment (see ``_spooled``).
+        post_id = tag_parts(_text(children, "parent"))[2] if kind == "comment" else None
+    else:
+        kind = next((c.get("term", "").rsplit("#", 1)[-1] for c in children.get("category", [])
+                     if c.get("scheme") == _KIND_SCHEME), None)
+        if kind not in ("post", "page", "comment"):
+            report.skipped[kind or "unknown"] += 1
+            return None
+        if _is_draft(children):
+            report.skipped["draft"] += 1
+            return None
+        reply_to = children.get("in-reply-to")
+        post_id = tag_parts(reply_to[0].get("ref"))[2] if kind == "comment" and reply_to else None
     blog_id, _, remote_id = tag_parts(_text(children, "id"))
     if remote_id is None:
         report.skipped["unknown"] += 1
         return None
+    return kind, blog_id, remote_id, post_id
+
+
+def _entry(element, report: FeedReport) -> Optional[Entry]:
+    children = _children(element)
+    head = _head(children, report)
+    if head is None:
+        return None
+    if report.format == TAKEOUT or "type" in children:
+        return _takeout_entry(element, children, head)
+    return _export_entry(element, children, head)
+
+
+def read_entry(head: Head, fmt: str) -> Entry:
+    """The whole of an entry that ``iter_heads`` gave the head of."""
+    element = lxml.etree.fromstring(head.xml, lxml.etree.XMLParser(**xml_parser_options()))
+    entry = _entry(element, FeedReport(format=fmt))
+    entry.line = head.line
+    entry.post_id = head.post_id  # as settled when grouping
+    return entry
+
+
+def _export_entry(element, children, head) -> Entry:
+    kind, blog_id, remote_id, post_id = head
+    labels = tuple(c.get("term") for c in children.get("category", [])
+                   if c.get("scheme") == _LABEL_SCHEME and c.get("term"))
     links = {(link.get("rel"), link.get("type")): link.get("href") for link in children.get("link", [])}
-    entry = Entry(kind=kind, remote_id=remote_id, line=element.sourceline or 1, blog_id=blog_id,
+    entry = Entry(kind=kind, remote_id=remote_id, line=element.sourceline or 1, blog_id=blog_id, post_id=post_id,
                   published_at=iso_time(_text(children, "published")), title=(_text(children, "title") or "").strip(),
-                  content=_text(children, "content") or "", author=_author(children), labels=tuple(labels))
+                  content=_text(children, "content") or "", author=_author(children), labels=labels)
     if kind == "comment":
-        reply_to = children.get("in-reply-to")
-        entry.post_id = tag_parts(reply_to[0].get("ref"))[2] if reply_to else None
         entry.parent_id = next((trailing_number(href) for (rel, _), href in links.items() if rel == "related"), None)
         properties = {prop.get("name"): prop.get("value") for prop in children.get("extendedProperty", [])}
         entry.deleted = properties.get("blogger.contentRemoved") == "true"
@@ -178,7 +246,7 @@ def _export_entry(element, children, report: FeedReport) -> Optional[Entry]:
         # The time as the blog showed it: the export's times are in the blog's own zone.
         entry.shown_time = entry.published_at[11:16] if entry.published_at else None
         entry.twelve_hour = shown_clock(properties.get("blogger.displayTime"))[1]
-    entry.url = next((href for (rel, kind_), href in links.items() if rel == "alternate"), None)
+    entry.url = next((href for (rel, _), href in links.items() if rel == "alternate"), None)
     return entry
 
 
@@ -198,39 +266,39 @@ def _author(children) -> Optional[object]:
     return author_of(_text(parts, "name"), _text(parts, "uri"))
 
 
-def _takeout_entry(element, children, report: FeedReport) -> Optional[Entry]:
-    kind = _TAKEOUT_TYPES.get((_text(children, "type") or "").strip().upper())
-    if kind is None:
-        report.skipped[(_text(children, "type") or "unknown").strip().lower() or "unknown"] += 1
-        return None
-    status = (_text(children, "status") or "").strip().upper()
-    if (_text(children, "trashed") or "").strip():
-        report.skipped["trashed"] += 1
-        return None
-    deleted = kind == "comment" and status == "DELETED"
-    if status not in _LIVE and not deleted:
-        report.skipped[status.lower()] += 1
-        return None
-    blog_id, _, remote_id = tag_parts(_text(children, "id"))
-    if remote_id is None:
-        report.skipped["unknown"] += 1
-        return None
+def _takeout_entry(element, children, head) -> Entry:
+    kind, blog_id, remote_id, post_id = head
+    deleted = kind == "comment" and (_text(children, "status") or "").strip().upper() == "DELETED"
     labels = tuple(c.get("term") for c in children.get("category", []) if c.get("term")
                    and c.get("scheme") in (None, _LABEL_SCHEME))
-    entry = Entry(kind=kind, remote_id=remote_id, line=element.sourceline or 1, blog_id=blog_id,
+    entry = Entry(kind=kind, remote_id=remote_id, line=element.sourceline or 1, blog_id=blog_id, post_id=post_id,
                   published_at=iso_time(_text(children, "published") or _text(children, "created")),
                   title=(_text(children, "title") or "").strip(), content="" if deleted else
                   (_text(children, "content") or ""), author=_author(children), labels=labels, deleted=deleted,
                   url=(_text(children, "filename") or "").strip() or None)
     if kind == "comment":
-        # The post, or for a reply perhaps its parent comment; inReplyTo names the parent.
+        # inReplyTo names a reply's parent comment.
         entry.parent_id = tag_parts(_text(children, "inReplyTo"))[2]
-        entry.post_id = tag_parts(_text(children, "parent"))[2]
     return entry
 
 
 def iter_threads(source: BinaryIO, report: FeedReport) -> Iterator[RemoteThread]:
-    """Each post of a feed with its comments, one post at a time, in file order.
+    """Each post of a feed with its comments, read whole, one post at a time."""
+    for raw in iter_raw_threads(source, report):
+        yield read_thread(raw, report.format)
+
+
+RawThread = tuple  # (Head of the post, [Heads of its comments])
+
+
+def read_thread(raw: RawThread, fmt: str) -> RemoteThread:
+    """A thread of heads (``iter_raw_threads``) read whole."""
+    post, comments = raw
+    return RemoteThread(read_entry(post, fmt), [read_entry(comment, fmt) for comment in comments])
+
+
+def iter_raw_threads(source: BinaryIO, report: FeedReport) -> Iterator[RawThread]:
+    """Each post of a feed with its comments, as heads, one post at a time, in file order.
 
     A feed lists comments apart from their posts, in any order (an export: newest
     first, all posts mixed). The entries are set aside in a temporary database
@@ -246,31 +314,34 @@ def iter_threads(source: BinaryIO, report: FeedReport) -> Iterator[RemoteThread]
             spool.close()
 
 
-def _spooled(spool: sqlite3.Connection, source: BinaryIO, report: FeedReport) -> Iterator[RemoteThread]:
+def _spooled(spool: sqlite3.Connection, source: BinaryIO, report: FeedReport) -> Iterator[RawThread]:
     spool.execute("PRAGMA journal_mode = OFF")
     spool.execute("PRAGMA synchronous = OFF")
     spool.execute("CREATE TABLE entries (seq INTEGER PRIMARY KEY, kind TEXT, remote_id TEXT, post_id TEXT, "
-                  "entry BLOB)")
-    spool.executemany("INSERT INTO entries (kind, remote_id, post_id, entry) VALUES (?, ?, ?, ?)",
-                      ((e.kind, e.remote_id, e.post_id, pickle.dumps(e)) for e in iter_entries(source, report)))
+                  "line INTEGER, xml BLOB)")
+    spool.executemany("INSERT INTO entries (kind, remote_id, post_id, line, xml) VALUES (?, ?, ?, ?, ?)",
+                      ((h.kind, h.remote_id, h.post_id, h.line, h.xml) for h in iter_heads(source, report)))
+    spool.execute("CREATE INDEX entries_remote ON entries(remote_id, kind)")
     # A Takeout reply may name its parent comment where a comment names its post:
     # its post is that comment's.
     spool.execute("""UPDATE entries SET post_id = (SELECT parent.post_id FROM entries parent
                      WHERE parent.kind = 'comment' AND parent.remote_id = entries.post_id)
                      WHERE kind = 'comment' AND post_id IN (SELECT remote_id FROM entries WHERE kind = 'comment')""")
     spool.execute("CREATE INDEX entries_post ON entries(post_id, kind)")
-    posts = spool.execute("SELECT seq, remote_id, entry FROM entries WHERE kind != 'comment' ORDER BY seq").fetchall()
     seen: set[str] = set()
-    for _, remote_id, data in posts:
+    # Two cursors on one connection: the posts in file order, each one's comments.
+    for kind, remote_id, post_id, line, xml in spool.execute(
+            "SELECT kind, remote_id, post_id, line, xml FROM entries WHERE kind != 'comment' ORDER BY seq"):
         if remote_id in seen:
             report.skipped["repeated post"] += 1
             continue
         seen.add(remote_id)
-        comments = [pickle.loads(row[0]) for row in spool.execute(
-            "SELECT entry FROM entries WHERE kind = 'comment' AND post_id = ? ORDER BY seq", [remote_id])]
-        yield RemoteThread(pickle.loads(data), comments)
+        comments = [Head(*row) for row in spool.execute(
+            "SELECT kind, remote_id, post_id, line, xml FROM entries WHERE kind = 'comment' AND post_id = ? "
+            "ORDER BY seq", [remote_id])]
+        yield Head(kind, remote_id, post_id, line, xml), comments
     [orphans] = spool.execute(
-        """SELECT count(*) FROM entries c WHERE c.kind = 'comment'
-           AND NOT EXISTS (SELECT 1 FROM entries p WHERE p.kind != 'comment' AND p.remote_id = c.post_id)""").fetchone()
+        """SELECT count(*) FROM entries WHERE kind = 'comment'
+           AND post_id NOT IN (SELECT remote_id FROM entries WHERE kind != 'comment')""").fetchone()
     if orphans:
         report.skipped["comment without its post"] += orphans

@@ -128,6 +128,8 @@ def _recognise_moved(db: sqlite_utils.Database, path: str, archives: list[Archiv
     Returns whether one was found (its folder is then recorded as where they are).
     """
     votes: dict[tuple[int, str], int] = {}
+    if db.execute("SELECT 1 FROM sources LIMIT 1").fetchone() is None:
+        return False  # nothing loaded yet: nothing moved
     for file in _sample(path):
         for archive_id, root in _roots_for(db, file):
             votes[(archive_id, root)] = votes.get((archive_id, root), 0) + 1
@@ -157,7 +159,7 @@ def _roots_for(db: sqlite_utils.Database, file: str) -> list[tuple[int, str]]:
     """
     try:
         with open(file, "rb") as f:
-            digest = hashlib.sha256(f.read()).hexdigest()
+            digest = hashlib.file_digest(f, "sha256").hexdigest()  # in pieces: a feed may be large
     except OSError:
         return []
     found = []

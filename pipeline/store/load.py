@@ -29,11 +29,10 @@ from .archives import Archive, all_archives, mark_loaded, real, resolve_targets,
 from .finish import ensure_finished, mark_unfinished, timed
 from .plan import Gone, Job, Unchanged, Walked, display_path, find_gone, iter_decisions, iter_files, iter_named
 from ..parse import feed_file
-from ..read.blogger import RemoteThread
-from ..read.feed import FeedReport, iter_threads
+from ..read.feed import FeedReport, RawThread, iter_raw_threads
 from .rows import COPY, SUPERSEDED, FileRows, file_id, rows_of
 from .schema import SCHEMA_VERSION, SchemaMismatch, ensure_schema
-from .work import Feed, Parsed, Part, iter_results, unreadable
+from .work import FEED_CHUNK, FEED_PARALLEL_FROM, Feed, Parsed, Part, iter_results, unreadable
 from .write import FileResult, LoadReport, Writer, shared_journal
 
 __all__ = ["FileResult", "LoadReport", "LoadInterrupted", "count_files", "load_paths", "open_database",
@@ -200,7 +199,7 @@ def load_feed(writer: Writer, feed: Feed, workers: Optional[int]) -> None:
     """Load a file that holds a whole blog (Blogger's export, a Takeout feed).
 
     It is read as a stream and its entries set aside, then given back post by post
-    (``parse.iter_threads``): the posts go to the workers a part at a time, and the
+    (``read.feed.iter_raw_threads``): the posts go to the workers a part at a time, and the
     rows come back to be written, all in one savepoint, so the feed is loaded
     wholly or not at all and memory holds a few parts however large the file.
     """
@@ -209,7 +208,7 @@ def load_feed(writer: Writer, feed: Feed, workers: Optional[int]) -> None:
         with read_feed(feed) as (head, parts):
             if not writer.begin_feed(job, head):
                 return
-            for result in iter_results(parts, workers):
+            for result in iter_results(parts, workers, FEED_CHUNK, FEED_PARALLEL_FROM):
                 writer.add(result)
             writer.end_feed()
     except OSError as error:
@@ -229,7 +228,7 @@ def read_feed(feed: Feed) -> Iterator[tuple[FileRows, Iterator[Part]]]:
     report = FeedReport(format=feed.format)
     with open(job.file, "rb") as f:
         source = _Hashing(f)
-        threads = iter_threads(source, report)
+        threads = iter_raw_threads(source, report)
         first = next(threads, None)  # the whole file is read and set aside by now
         parsed = feed_file(job.path, None, report, [], sha256=source.hexdigest(), size=source.size,
                            line_count=source.lines)
@@ -241,19 +240,20 @@ def read_feed(feed: Feed) -> Iterator[tuple[FileRows, Iterator[Part]]]:
             threads.close()
 
 
-# A feed's posts go to the workers in parts of about this much text (or of this many
-# posts): each about what a text dump holds.
-PART_BYTES = 32 * 1024
+# A feed's posts go to the workers in parts of about this much of the file (or of
+# this many posts): each about what a text dump holds.
+PART_BYTES = 64 * 1024
 PART_POSTS = 16
 
 
-def _parts(job: Job, fmt: str, threads: Iterable[RemoteThread]) -> Iterator[Part]:
-    part: list[RemoteThread] = []
+def _parts(job: Job, fmt: str, threads: Iterable[RawThread]) -> Iterator[Part]:
+    part: list[RawThread] = []
     size = 0
     index = 0
     for thread in threads:
         part.append(thread)
-        size += len(thread.post.content) + sum(len(c.content) for c in thread.comments)
+        post, comments = thread
+        size += len(post.xml) + sum(len(c.xml) for c in comments)
         if size >= PART_BYTES or len(part) >= PART_POSTS:
             yield Part(job, fmt, index, part)
             part, size, index = [], 0, index + 1

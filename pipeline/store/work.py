@@ -24,6 +24,7 @@ from typing import Iterable, Iterator, Optional, Union
 from ..model import Issue, ParsedFile
 from ..parse import FEED, NOT_READ, parse_bytes, understand_remote
 from ..read import sniff
+from ..read.feed import read_thread
 from .plan import Job
 from .rows import FileRows, rows_of
 
@@ -35,6 +36,10 @@ CHUNK = 32
 AHEAD = 2
 # Below this many files, starting processes costs more than it saves.
 PARALLEL_FROM = 200
+# A feed's parts (``load.PART_BYTES`` of the file each) to a task, and how many make
+# it worth starting processes.
+FEED_CHUNK = 4
+FEED_PARALLEL_FROM = 8
 
 
 @dataclass(frozen=True)
@@ -70,7 +75,7 @@ class Part:
     job: Job
     format: str  # the feed's
     index: int
-    threads: list  # read.blogger.RemoteThread
+    threads: list  # read.feed.RawThread: each post's and its comments' entries, read whole here
 
 
 @dataclass
@@ -120,8 +125,8 @@ def read_and_parse(job: Job | Part) -> Result:
 def part_rows(part: Part) -> PartRows:
     """The rows of some posts of a feed; issues about them numbered within the part."""
     threads, issues = [], []
-    for remote in part.threads:
-        thread, thread_issues = understand_remote(remote)
+    for raw in part.threads:
+        thread, thread_issues = understand_remote(read_thread(raw, part.format))
         threads.append(thread)
         issues.extend(thread_issues)
     parsed = ParsedFile(part.job.path, "", 0, "", part.format, FEED, None, None, 0, threads, issues)
@@ -182,31 +187,39 @@ def _stop(pool: ProcessPoolExecutor) -> None:
     for process in processes:
         process.terminate()
     for process in processes:
-        process.join()
+        # One caught by the signal while still starting may not end of itself.
+        process.join(_STOP_SECONDS)
+        if process.is_alive():
+            process.kill()
+            process.join()
 
 
-def iter_results(jobs: Iterable[Job | Part], workers: Optional[int] = None) -> Iterator[Result]:
+_STOP_SECONDS = 5.0
+
+
+def iter_results(jobs: Iterable[Job | Part], workers: Optional[int] = None, chunk: int = CHUNK,
+                 parallel_from: int = PARALLEL_FROM) -> Iterator[Result]:
     """Each job's result, in order; parsed in ``workers`` processes (default: every core).
 
-    Jobs are taken from ``jobs`` as they are needed: no more than ``AHEAD`` chunks
-    per worker are parsed ahead of the one being consumed, so the workers keep
-    going while the consumer writes, and memory stays bounded however many jobs
-    there are.
+    Jobs are taken from ``jobs`` as they are needed, ``chunk`` to a task: no more
+    than ``AHEAD`` tasks per worker are parsed ahead of the one being consumed, so
+    the workers keep going while the consumer writes, and memory stays bounded
+    however many jobs there are. Fewer jobs than ``parallel_from`` are parsed here.
     """
     jobs = iter(jobs)
     workers = workers or os.cpu_count() or 1
-    first = list(itertools.islice(jobs, PARALLEL_FROM))
+    first = list(itertools.islice(jobs, parallel_from))
     remaining = itertools.chain(first, jobs)
-    if workers < 2 or len(first) < PARALLEL_FROM:
+    if workers < 2 or len(first) < parallel_from:
         yield from map(read_and_parse, remaining)
         return
-    chunks = iter(lambda: list(itertools.islice(remaining, CHUNK)), [])
+    tasks = iter(lambda: list(itertools.islice(remaining, chunk)), [])
     pool = ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(os.getpid(),))
     finished = False
     try:
         pending: deque = deque()
-        for chunk in chunks:
-            pending.append(pool.submit(_read_and_parse_chunk, chunk))
+        for task in tasks:
+            pending.append(pool.submit(_read_and_parse_chunk, task))
             if len(pending) >= workers * AHEAD:
                 yield from pending.popleft().result()
         while pending:
