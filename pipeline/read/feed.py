@@ -16,6 +16,7 @@ property ``blogger.contentRemoved``. Takeout: ``blogger:type``, ``blogger:status
 """
 from __future__ import annotations
 
+import functools
 import os
 import sqlite3
 import tempfile
@@ -220,9 +221,16 @@ def _entry(element, report: FeedReport) -> Optional[Entry]:
     return _export_entry(element, children, head)
 
 
+@functools.lru_cache(maxsize=1)
+def _entry_parser() -> lxml.etree.XMLParser:
+    """One parser for every entry a process reads whole: making one costs more than
+    parsing an entry."""
+    return lxml.etree.XMLParser(**xml_parser_options())
+
+
 def read_entry(head: Head, fmt: str) -> Entry:
     """The whole of an entry that ``iter_heads`` gave the head of."""
-    element = lxml.etree.fromstring(head.xml, lxml.etree.XMLParser(**xml_parser_options()))
+    element = lxml.etree.fromstring(head.xml, _entry_parser())
     entry = _entry(element, FeedReport(format=fmt))
     entry.line = head.line
     entry.post_id = head.post_id  # as settled when grouping

@@ -38,7 +38,7 @@ AHEAD = 2
 PARALLEL_FROM = 200
 # A feed's parts (``load.PART_BYTES`` of the file each) to a task, and how many make
 # it worth starting processes.
-FEED_CHUNK = 4
+FEED_CHUNK = 16
 FEED_PARALLEL_FROM = 8
 
 
