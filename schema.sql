@@ -115,8 +115,7 @@ CREATE TABLE IF NOT EXISTS comments (
     signed_time TEXT,               -- HH:MM written in the signature: the writer's time, not always this comment's
     body TEXT NOT NULL,             -- without list numbers or markers, paragraphs kept
     first_line INTEGER NOT NULL,    -- line span in the source
-    last_line INTEGER NOT NULL,
-    UNIQUE (post_id, path)
+    last_line INTEGER NOT NULL
 );
 
 -- Where a comment addresses another comment, or the post, in its text: by the time
@@ -192,7 +191,9 @@ CREATE INDEX IF NOT EXISTS comments_remote_id ON comments(remote_id) WHERE remot
 CREATE INDEX IF NOT EXISTS posts_source_id ON posts(source_id);
 CREATE INDEX IF NOT EXISTS posts_author_id ON posts(author_id);
 CREATE INDEX IF NOT EXISTS comments_author_id ON comments(author_id);
-CREATE INDEX IF NOT EXISTS comments_post_id ON comments(post_id);
+-- One comment per place in a thread. An index, not a constraint of the table, so that
+-- a first load builds it once at the end, as it builds the others.
+CREATE UNIQUE INDEX IF NOT EXISTS comments_post_path ON comments(post_id, path);
 CREATE INDEX IF NOT EXISTS comments_parent_id ON comments(parent_id);
 CREATE INDEX IF NOT EXISTS parse_issues_source_id ON parse_issues(source_id);
 CREATE INDEX IF NOT EXISTS posts_published ON posts(published);

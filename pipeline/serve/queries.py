@@ -23,7 +23,7 @@ WHERE p.id = :post_id
 # post_labels: primary key (post_id, label).
 POST_LABELS = "SELECT label FROM post_labels WHERE post_id = :post_id ORDER BY label"
 
-# comments_post_id, then sorted: a thread is small.
+# comments_post_path, then sorted: a thread is small.
 THREAD_COMMENTS = """
 SELECT c.id, c.parent_id, c.path, c.depth, c.seq, c.author_id, c.published_at, c.shown_time, c.signature,
        c.deleted, c.body, c.first_line, c.last_line,

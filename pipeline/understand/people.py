@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import Iterable, Optional
 
 from ..model import Author, Comment, Post
-from .refs import author_name_forms
-from .resolve import CommentText, ThreadText, find_thread_refs, resolve_refs
+from .refs import author_name_forms, find_refs_many, known_names
+from .resolve import CommentText, ThreadText, resolve_refs
 from .signatures import find_signature, signature_time
 
 
@@ -50,18 +50,25 @@ def understand_people(post: Post, comments: list[Comment], blog_author: Optional
     (a text dump): readers name the author to mean the post. ``twelve_hour``: the
     blog shows times on a 12-hour clock.
     """
-    texts = []
+    signatures = []
     for comment in comments:
         signature = find_signature(comment.body) if comment.body else None
+        signatures.append(signature)
         if signature is not None:
             comment.signature = signature.text
             comment.signed_time = signature_time(signature)
             if comment.author is None and not signature.anonymous:
                 comment.author = Author(signature.text, None, "signature")
-        texts.append(CommentText(comment.path, comment.parent_path, comment.body, signature,
-                                 _file_author(comment.author), comment.shown_time, comment.published_at))
-    thread = ThreadText(texts, tuple(_blog_author_names(post, blog_author)), twelve_hour)
-    resolved = resolve_refs(thread, find_thread_refs(thread))
+    authors = [_file_author(comment.author) for comment in comments]
+    blog_names = tuple(_blog_author_names(post, blog_author))
+    names = known_names([s.text for s in signatures if s is not None and not s.anonymous], authors, blog_names)
+    found = find_refs_many([c.body for c in comments], names, signatures, twelve_hour,
+                           [c.parent_path is not None for c in comments])
+    if not any(found):  # most threads: nothing to resolve
+        return []
+    thread = ThreadText([CommentText(c.path, c.parent_path, c.body, signature, author, c.shown_time, c.published_at)
+                         for c, signature, author in zip(comments, signatures, authors)], blog_names, twelve_hour)
+    resolved = resolve_refs(thread, {c.path: refs for c, refs in zip(comments, found)})
     return [Reference(r.path, r.ref.start, r.ref.end, r.ref.text, r.ref.kind, r.ref.target, r.target_path,
                       r.target_post, r.method, r.confidence, r.candidates) for r in resolved]
 
