@@ -219,8 +219,8 @@ def _stop_on_signals(stopped: list[int]):
         stopped.append(signal_number)
         for other in (signal.SIGINT, signal.SIGTERM):
             signal.signal(other, signal.SIG_IGN)
-        request_stop()
-        raise KeyboardInterrupt
+        if request_stop():  # else the batch being written raises it once it is counted
+            raise KeyboardInterrupt
 
     previous = {number: signal.signal(number, stop) for number in (signal.SIGINT, signal.SIGTERM)}
     try:

@@ -123,3 +123,23 @@ def test_a_load_killed_outright_leaves_no_worker_behind(archive):
     finished = start_load(root, db.name)
     finished.communicate(timeout=300)
     assert snapshot(db) == snapshot(root / "reference.db")
+
+
+def test_a_stop_asked_for_mid_batch_waits_for_the_batch_to_be_counted():
+    from pipeline.store import stop
+
+    stop.reset()
+    done = []
+    with pytest.raises(KeyboardInterrupt):
+        with stop.whole():
+            assert stop.request_stop() is False  # a signal handler must not raise here
+            assert not stop.should_stop()  # nor may SQLite cut a statement short
+            done.append("written")
+            with stop.whole():
+                done.append("counted")
+            done.append("still whole")  # the inner section's end does not raise
+    assert done == ["written", "counted", "still whole"]
+    assert stop.should_stop()
+    stop.reset()
+    assert stop.request_stop() is True  # outside a section: at once
+    stop.reset()

@@ -32,6 +32,8 @@ from ..parse import feed_file
 from ..read.feed import FeedReport, RawThread, iter_raw_threads
 from .rows import COPY, SUPERSEDED, FileRows, file_id, rows_of
 from .schema import SCHEMA_VERSION, SchemaMismatch, ensure_schema
+from . import stop
+from .stop import request_stop
 from .work import FEED_CHUNK, FEED_PARALLEL_FROM, Feed, Parsed, Part, iter_results, unreadable
 from .write import FileResult, LoadReport, Writer, shared_journal
 
@@ -54,20 +56,6 @@ class LoadInterrupted(KeyboardInterrupt):
     def __init__(self, report: LoadReport):
         super().__init__()
         self.report = report
-
-
-class _Stop:
-    """Whether the process was asked to stop: set from a signal handler."""
-
-    requested = False
-
-
-def request_stop() -> None:
-    """Ask the load under way to stop at once, keeping what it wrote.
-
-    Safe to call from a signal handler: a long SQLite statement notices it too.
-    """
-    _Stop.requested = True
 
 
 def open_database(path: str | os.PathLike) -> sqlite_utils.Database:
@@ -125,8 +113,8 @@ def load_paths(
 def stoppable(db: sqlite_utils.Database, report: LoadReport) -> Iterator[None]:
     """Run a load that ``request_stop`` (or Ctrl-C) stops at once, raising
     LoadInterrupted with ``report``, what it had done."""
-    _Stop.requested = False
-    db.conn.set_progress_handler(lambda: _Stop.requested, _STOP_CHECK_STEPS)
+    stop.reset()
+    db.conn.set_progress_handler(stop.should_stop, _STOP_CHECK_STEPS)
     try:
         yield
     except LoadInterrupted:
@@ -134,7 +122,7 @@ def stoppable(db: sqlite_utils.Database, report: LoadReport) -> Iterator[None]:
     except KeyboardInterrupt:
         raise LoadInterrupted(report) from None
     except sqlite3.OperationalError:
-        if _Stop.requested:  # a long statement stopped by the progress handler
+        if stop.should_stop():  # a long statement stopped by the progress handler
             raise LoadInterrupted(report) from None
         raise
     finally:
@@ -186,11 +174,13 @@ def _load(db, paths, archive_name, blog_author, keep_missing, on_file, workers, 
 def _load_all(writer: Writer, jobs: Iterable[Job], workers: Optional[int]) -> list[Feed]:
     """Read, parse and write these files; returns the feeds among them, to be read apart."""
     feeds = []
-    for result in iter_results(jobs, workers):
-        if isinstance(result, Feed):
-            feeds.append(result)
-        else:
-            writer.add(result)
+    # Closed however the loop ends, so that a stop ends the workers at once.
+    with contextlib.closing(iter_results(jobs, workers)) as results:
+        for result in results:
+            if isinstance(result, Feed):
+                feeds.append(result)
+            else:
+                writer.add(result)
     writer.flush()
     return feeds
 
@@ -208,8 +198,9 @@ def load_feed(writer: Writer, feed: Feed, workers: Optional[int]) -> None:
         with read_feed(feed) as (head, parts):
             if not writer.begin_feed(job, head):
                 return
-            for result in iter_results(parts, workers, FEED_CHUNK, FEED_PARALLEL_FROM):
-                writer.add(result)
+            with contextlib.closing(iter_results(parts, workers, FEED_CHUNK, FEED_PARALLEL_FROM)) as results:
+                for result in results:
+                    writer.add(result)
             writer.end_feed()
     except OSError as error:
         writer.add(Parsed(job, rows_of(unreadable(job.path, error), job.source_id, job.archive_id)))

@@ -26,6 +26,7 @@ from .finish import SEARCHED, mark_unfinished, timed
 from .plan import Job, display_path
 from .rows import COLUMNS, COPY, INSERTS, SUPERSEDED, TABLES, FileRows, ThreadRows, held_rows, insert_into, next_block
 from .schema import drop_secondary_indexes
+from .stop import whole
 from .work import Result, Touched
 
 FEEDS = (EXPORT, TAKEOUT)
@@ -136,7 +137,9 @@ class Writer:
         """Write the files held, and commit if the policy says so."""
         if not (self.batch or self.touched):
             return
-        with timed(self.report.timings, "of which writing rows"):
+        # Written and counted together: a stop waits for the batch, so that the
+        # files the load says it saved are the files the database holds.
+        with timed(self.report.timings, "of which writing rows"), whole():
             self._flush()
 
     def _flush(self) -> None:
@@ -176,6 +179,10 @@ class Writer:
         database wholly or not at all, and ``end_feed`` closes it.
         """
         self.flush()
+        with whole():
+            return self._begin_feed(job, head)
+
+    def _begin_feed(self, job: Job, head: FileRows) -> bool:
         self._begin()
         self.db.conn.execute("SAVEPOINT feed")
         settled = self._settle(job, head if job.recorded else replace(head, replaces=False), _Pending())
@@ -190,11 +197,12 @@ class Writer:
     def end_feed(self) -> None:
         """The feed's parts are all written: release it, and report it."""
         self.flush()
-        state, self.feed = self.feed, None
-        self.db.conn.execute("RELEASE feed")
-        self._report(state.job, replace(state.head, issues=state.issues,
-                                        failed=any(i.severity == "error" for i in state.issues)))
-        self.commit()
+        with whole():
+            state, self.feed = self.feed, None
+            self.db.conn.execute("RELEASE feed")
+            self._report(state.job, replace(state.head, issues=state.issues,
+                                            failed=any(i.severity == "error" for i in state.issues)))
+            self.commit()
 
     def commit(self) -> None:
         if self.db.conn.in_transaction:
