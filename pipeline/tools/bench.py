@@ -2,11 +2,12 @@
 
 For each size (1x, 2x, 4x the default archive) it measures, in one run:
 
-- parse-only throughput, on every core, no database (MB/s);
+- parse-only throughput in one process, no database (MB/s per core; the 1x size only);
 - a cold load, end to end (indexes and full-text search included), as a user runs
   it: ``python -m pipeline load``, its wall time and its peak memory;
-- the floor: the same final rows inserted with bare ``executemany`` in one
-  transaction, plus SQLite's own FTS5 ``rebuild`` over the same text;
+- the floor: the posts and comments rows alone inserted with bare ``executemany``
+  in one transaction, plus SQLite's own FTS5 ``rebuild`` (porter) over the same
+  text; everything else a load writes counts against the load;
 - a re-run with nothing changed, and one after changing 10 files.
 
 It checks the load before timing anything else: every file's post and comments are
