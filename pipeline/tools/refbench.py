@@ -1,6 +1,6 @@
 """What finding signatures and references costs, against parsing the same files.
 
-``python -m pipeline.tools.refbench [FILES] [ROUNDS]`` writes a synthetic archive of
+``python -m pipeline.tools.refbench [--files N] [--rounds N]`` writes a synthetic archive of
 FILES dumps (2,000 by default; the benchmark's shape, ``bench.SHAPE``) into a
 temporary folder, parses every file with ``parse_bytes`` and then runs, over every
 comment of every file, what the loader would: ``find_signature``, the thread's
@@ -11,7 +11,7 @@ machine weighs less.
 """
 from __future__ import annotations
 
-import sys
+import argparse
 import tempfile
 from typing import Optional
 import time
@@ -81,5 +81,18 @@ def main(files: int = 2000, rounds: int = 5) -> None:
           f"fastest of {rounds} rounds")
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
 if __name__ == "__main__":
-    main(*(int(a) for a in sys.argv[1:3]))
+    parser = argparse.ArgumentParser(prog="python -m pipeline.tools.refbench",
+                                     description="What finding signatures and references costs, against parsing "
+                                                 "the same synthetic files (one process).")
+    parser.add_argument("--files", type=_positive, default=2000, help="dumps in the synthetic archive")
+    parser.add_argument("--rounds", type=_positive, default=5, help="timed rounds; the fastest is reported")
+    args = parser.parse_args()
+    main(args.files, args.rounds)
