@@ -1,11 +1,11 @@
 """What finding signatures and references costs, against parsing the same files.
 
 ``python -m pipeline.tools.refbench [--files N] [--rounds N]`` writes a synthetic archive of
-FILES dumps (2,000 by default; the benchmark's shape, ``bench.SHAPE``) into a
+``--files`` dumps (2,000 by default; the benchmark's shape, ``bench.SHAPE``) into a
 temporary folder, parses every file with ``parse_bytes`` and then runs, over every
 comment of every file, what the loader would: ``find_signature``, the thread's
 known names (signatures found, and a name for the blog's author), and ``find_refs``.
-Single process. Both are timed (processor time of this process) ROUNDS times (5 by default),
+Single process. Both are timed (processor time of this process) ``--rounds`` times (5 by default),
 alternately, and the fastest round of each is reported, so that other work on the
 machine weighs less.
 """
