@@ -2,8 +2,9 @@
 -- tables, keys, indexes and views. Applied as is, on every load; every statement is
 -- idempotent. Raise user_version whenever a table changes shape or its ids change
 -- meaning: a database built with another version is refused, with the advice to
--- rebuild it.
-PRAGMA user_version = 6;
+-- rebuild it, or upgraded in place where a column was only added (6 to 7:
+-- archives.blog_zone; see store/schema.py).
+PRAGMA user_version = 7;
 
 -- What ids rest on. A file is known by its archive and its path within the
 -- archive's folder: never by the path as typed, nor by where the command ran. Its
@@ -29,8 +30,10 @@ CREATE TABLE IF NOT EXISTS archives (
     root TEXT NOT NULL,             -- the folder, absolute, symlinks resolved; followed when it moves
     first_loaded TEXT NOT NULL,     -- ISO 8601, UTC
     last_loaded TEXT NOT NULL,
-    blog_author TEXT                -- `pipeline load --blog-author NAME`: whom readers of its dumps address as the
+    blog_author TEXT,               -- `pipeline load --blog-author NAME`: whom readers of its dumps address as the
                                     -- blog's author (Blogger's files name the post's author themselves)
+    blog_zone TEXT                  -- `pipeline load --blog-zone ZONE` (Europe/London): the blog's time zone, for
+                                    -- files that give times in UTC only (Takeout): the clock its comments showed
 );
 
 -- One row per raw file.

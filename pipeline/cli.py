@@ -10,7 +10,9 @@ import os
 import signal
 import sqlite3
 import sys
+import zoneinfo
 from pathlib import Path
+from typing import Optional
 
 import click
 import sqlite_utils
@@ -25,6 +27,23 @@ from .parse import parse_file
 
 DEFAULT_DB = "data/blog.db"
 DEFAULT_RAW = "raw"
+
+
+def _zone(ctx, param, value: Optional[str]) -> Optional[str]:
+    """A time zone's IANA name, checked."""
+    if value is None:
+        return None
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise click.BadParameter(f"{value!r} is not a time zone this machine knows: give its IANA name, such as "
+                                 "Europe/London or America/New_York")
+    return value
+
+
+BLOG_ZONE_HELP = ("The blog's time zone, as an IANA name (Europe/London): the clock its comments showed, for "
+                  "files that give times in UTC only (Google Takeout), so that readers' \"@Anon 20:43\" find their "
+                  "comment; kept for the archive. Blogger's export and saved pages show the blog's own times.")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -50,6 +69,7 @@ def cli():
 @click.option("--blog-author", metavar="NAME",
               help="Whom readers of the archive's text dumps address as the blog's author (\"Jim Brown\": also "
                    "\"Jim\", \"Mr Brown\"); kept for the archive. Blogger's files name each post's author.")
+@click.option("--blog-zone", metavar="ZONE", callback=_zone, help=BLOG_ZONE_HELP)
 @click.option("--keep-missing", is_flag=True,
               help="Keep the rows of files that are gone from a folder being loaded.")
 @click.option("--rebuild", is_flag=True,
@@ -60,7 +80,7 @@ def cli():
               help="Load the shards `pipeline parse --engine dask` wrote, instead of files.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar, warnings or summary; errors only.")
 @click.option("--timings", is_flag=True, help="Say how long each stage of the load took.")
-def load(paths, db_path, archive, blog_author, keep_missing, rebuild, workers, shards, quiet, timings):
+def load(paths, db_path, archive, blog_author, blog_zone, keep_missing, rebuild, workers, shards, quiet, timings):
     """Load dump files, and every file in dump folders, into the database.
 
     PATHS default to raw/. Files belong to archives: a folder loaded as one (a blog,
@@ -86,11 +106,13 @@ def load(paths, db_path, archive, blog_author, keep_missing, rebuild, workers, s
         pipeline load
         pipeline load raw/ more-dumps/ --db data/blog.db
         pipeline load ~/blogs/second-blog --archive second-blog
+        pipeline load Takeout/Blogger/Blogs/ --blog-zone Europe/London
         pipeline load --from-shards shards/ --db data/blog.db
     """
     if shards:
         given = [name for name, value in (("PATHS", paths), ("--archive", archive), ("--blog-author", blog_author),
-                                          ("--keep-missing", keep_missing), ("--workers", workers)) if value]
+                                          ("--blog-zone", blog_zone), ("--keep-missing", keep_missing),
+                                          ("--workers", workers)) if value]
         if given:
             raise click.UsageError(f"{', '.join(given)} cannot go with --from-shards: the shards hold the files "
                                    "parsed, in their archives (set by `pipeline parse`)")
@@ -133,7 +155,7 @@ def load(paths, db_path, archive, blog_author, keep_missing, rebuild, workers, s
             if shards:
                 report = shards_module.load_shards(db, shards, on_file=on_file)
             else:
-                report = load_paths(db, paths, archive=archive, blog_author=blog_author,
+                report = load_paths(db, paths, archive=archive, blog_author=blog_author, blog_zone=blog_zone,
                                     keep_missing=keep_missing, on_file=on_file, workers=workers)
     except LoadInterrupted as interrupted:
         signal_number = stopped[0] if stopped else signal.SIGINT
@@ -342,8 +364,10 @@ def bench(files, scales, seed, workdir, feed_comments, only):
 @click.option("--blog-author", metavar="NAME",
               help="Whom readers of the archive's text dumps address as the blog's author, as `pipeline load "
                    "--blog-author` takes it.")
+@click.option("--blog-zone", metavar="ZONE", callback=_zone,
+              help="The blog's time zone (Europe/London), as `pipeline load --blog-zone` takes it.")
 @click.option("--force", is_flag=True, help="Replace the shards already in --out.")
-def parse(paths, engine, out, scheduler, workers, archive, blog_author, force):
+def parse(paths, engine, out, scheduler, workers, archive, blog_author, blog_zone, force):
     """Print what the parser makes of one file as JSON; or, with --engine dask, parse
     every file under PATHS on a Dask cluster into Parquet shards.
 
@@ -370,7 +394,7 @@ def parse(paths, engine, out, scheduler, workers, archive, blog_author, force):
     if engine is None:
         given = [name for name, value in (("--out", out), ("--scheduler", scheduler), ("--workers", workers),
                                           ("--archive", archive), ("--blog-author", blog_author),
-                                          ("--force", force)) if value]
+                                          ("--blog-zone", blog_zone), ("--force", force)) if value]
         if given:
             raise click.UsageError(f"{', '.join(given)} {'needs' if len(given) == 1 else 'need'} --engine dask: "
                                    "without it, parse prints one FILE")
@@ -394,7 +418,7 @@ def parse(paths, engine, out, scheduler, workers, archive, blog_author, force):
                 bar.update(counts["files"])
 
             report = engine_module.parse_to_shards(paths, out, archive=archive, blog_author=blog_author,
-                                                   scheduler=scheduler,
+                                                   blog_zone=blog_zone, scheduler=scheduler,
                                                    workers=workers, force=force, on_plan=on_plan,
                                                    on_batch=on_batch)
     except PipelineError as error:

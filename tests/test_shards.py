@@ -208,6 +208,49 @@ def test_shards_parsed_with_a_blog_author_load_as_a_load_with_it(client, small, 
     db.close()
 
 
+def test_shards_parsed_with_a_blog_zone_load_as_a_load_with_it(client, small, tmp_path):
+    parse_to_shards([small], tmp_path / "shards", blog_zone="Europe/London", client=client)
+    shards_load(tmp_path / "shards", tmp_path / "shards.db")
+    db = open_database(tmp_path / "direct.db")
+    load_paths(db, [small], blog_zone="Europe/London")
+    db.close()
+    got = tables(tmp_path / "shards.db")
+    assert got == tables(tmp_path / "direct.db")
+    con = sqlite3.connect(tmp_path / "shards.db")
+    assert con.execute("SELECT blog_zone FROM archives").fetchall() == [("Europe/London",)]
+    # The Takeout feed's comments now show the blog's clock, as its export's do.
+    assert con.execute("""SELECT count(*) FROM comments c JOIN posts p ON p.id = c.post_id
+                          JOIN sources s ON s.id = p.source_id WHERE s.format = 'takeout' AND c.shown_time IS NULL AND c.published_at IS NOT NULL"""
+                       ).fetchone()[0] == 0
+    assert con.execute("""SELECT count(*) FROM comments c JOIN posts p ON p.id = c.post_id
+                          JOIN sources s ON s.id = p.source_id WHERE s.format = 'takeout' AND c.shown_time IS NOT NULL"""
+                       ).fetchone()[0] > 0
+    parse_to_shards([small], tmp_path / "other", client=client)
+    db = open_database(tmp_path / "shards.db")
+    with pytest.raises(ShardsError, match="parse them again with --blog-zone 'Europe/London'"):
+        load_shards(db, tmp_path / "other")
+    db.close()
+
+
+def test_a_copy_in_new_shards_takes_over_when_its_original_changes(client, tmp_path):
+    folder = tmp_path / "raw"
+    folder.mkdir()
+    sample = sorted(RAW.iterdir())[1]
+    (folder / "a.txt").write_bytes(sample.read_bytes())
+    (folder / "b.txt").write_bytes(sample.read_bytes())
+    parse_to_shards([folder], tmp_path / "one", client=client)
+    shards_load(tmp_path / "one", tmp_path / "shards.db")
+    assert sqlite3.connect(tmp_path / "shards.db").execute("SELECT count(*) FROM posts").fetchone()[0] == 1
+    (folder / "a.txt").write_text(sample.read_text(encoding="utf-8") + "\n  99. One more comment at the end.\n",
+                                  encoding="utf-8")
+    parse_to_shards([folder], tmp_path / "two", client=client)
+    shards_load(tmp_path / "two", tmp_path / "shards.db")
+    direct_load(folder, tmp_path / "direct.db")
+    got = tables(tmp_path / "shards.db")
+    assert got == tables(tmp_path / "direct.db")
+    assert sqlite3.connect(tmp_path / "shards.db").execute("SELECT count(*) FROM posts").fetchone()[0] == 2
+
+
 def test_parse_refuses_an_out_folder_that_holds_files_unless_forced(client, tmp_path):
     (tmp_path / "out").mkdir()
     (tmp_path / "out" / "notes.txt").write_text("mine")

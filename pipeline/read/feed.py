@@ -16,10 +16,12 @@ property ``blogger.contentRemoved``. Takeout: ``blogger:type``, ``blogger:status
 """
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import os
 import sqlite3
 import tempfile
+import zoneinfo
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import BinaryIO, Iterator, Optional
@@ -299,10 +301,31 @@ def iter_threads(source: BinaryIO, report: FeedReport) -> Iterator[RemoteThread]
 RawThread = tuple  # (Head of the post, [Heads of its comments])
 
 
-def read_thread(raw: RawThread, fmt: str) -> RemoteThread:
-    """A thread of heads (``iter_raw_threads``) read whole."""
+def read_thread(raw: RawThread, fmt: str, zone: Optional[str] = None) -> RemoteThread:
+    """A thread of heads (``iter_raw_threads``) read whole.
+
+    ``zone``, the blog's time zone (an IANA name), gives the clock the blog showed
+    beside each comment where the file does not: Takeout's times are in UTC.
+    """
     post, comments = raw
-    return RemoteThread(read_entry(post, fmt), [read_entry(comment, fmt) for comment in comments])
+    entries = [read_entry(comment, fmt) for comment in comments]
+    if zone is not None:
+        shown_in(entries, zone)
+    return RemoteThread(read_entry(post, fmt), entries)
+
+
+def shown_in(entries: list[Entry], zone: str) -> None:
+    """Set the time shown (``HH:MM``) of each entry that has a time and none shown,
+    as a clock in ``zone`` reads it."""
+    tz = _zone(zone)
+    for entry in entries:
+        if entry.shown_time is None and entry.published_at:
+            entry.shown_time = dt.datetime.fromisoformat(entry.published_at).astimezone(tz).strftime("%H:%M")
+
+
+@functools.lru_cache(maxsize=8)
+def _zone(name: str) -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(name)
 
 
 def iter_raw_threads(source: BinaryIO, report: FeedReport) -> Iterator[RawThread]:

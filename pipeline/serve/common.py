@@ -9,7 +9,7 @@ from typing import Optional
 
 from ..model import PipelineError
 from ..store.audit import open_read_only
-from ..store.schema import SCHEMA_VERSION
+from ..store.schema import SCHEMA_VERSION, UPGRADES
 
 # The shadow tables of a full-text index: bookkeeping, not data.
 FTS_SHADOWS = ("_data", "_idx", "_content", "_docsize", "_config")
@@ -41,8 +41,10 @@ def open_database(path: str | os.PathLike) -> sqlite3.Connection:
         raise ExportError(f"{path}: {error}") from None
     if "posts" not in tables or version != SCHEMA_VERSION:
         con.close()
+        advice = ("run `pipeline load` once: it upgrades the database in place" if version in UPGRADES
+                  else "load it again with `pipeline load --rebuild`")
         raise ExportError(f"{path} is not a database of this version of the pipeline (schema version {version}, "
-                          f"this is {SCHEMA_VERSION}): load it again with `pipeline load --rebuild`")
+                          f"this is {SCHEMA_VERSION}): {advice}")
     return con
 
 

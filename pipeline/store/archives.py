@@ -39,6 +39,11 @@ class Archive:
     name: str
     root: str  # absolute, symlinks resolved
     blog_author: Optional[str] = None
+    blog_zone: Optional[str] = None  # IANA name (Europe/London)
+
+
+# An Archive's fields, as columns of the archives table.
+_COLUMNS = "id, name, root, blog_author, blog_zone"
 
 
 @dataclass(frozen=True)
@@ -75,7 +80,8 @@ def now() -> str:
 
 
 def all_archives(db: sqlite_utils.Database) -> list[Archive]:
-    return [Archive(*row) for row in db.execute("SELECT id, name, root, blog_author FROM archives ORDER BY id")]
+    return [Archive(*row) for row in db.execute(f"SELECT {_COLUMNS} FROM archives ORDER BY id")]
+
 
 
 def innermost(archives: Iterable[Archive], path: str) -> Optional[Archive]:
@@ -185,20 +191,20 @@ def _sample(path: str) -> list[str]:
     return files[:SAMPLE_FILES]
 
 
-def ensure_archive(db: sqlite_utils.Database, name: str, root: str, blog_author: Optional[str] = None) -> Archive:
-    """The archive named ``name``, made with ``root`` as its folder (and ``blog_author``)
-    if there is none.
+def ensure_archive(db: sqlite_utils.Database, name: str, root: str, blog_author: Optional[str] = None,
+                   blog_zone: Optional[str] = None) -> Archive:
+    """The archive named ``name``, made with ``root`` as its folder (and ``blog_author``,
+    ``blog_zone``) if there is none.
 
     For rows parsed elsewhere (shards), whose archive is known by its name only: an
-    archive of that name already here keeps its folder and its blog author.
+    archive of that name already here keeps its folder, its blog author and zone.
     """
-    row = db.execute("SELECT id, name, root, blog_author FROM archives WHERE name = ?", [name]).fetchone()
+    row = db.execute(f"SELECT {_COLUMNS} FROM archives WHERE name = ?", [name]).fetchone()
     if row:
         return Archive(*row)
     archive = _create(db, name, root)
-    if blog_author is not None:
-        db.execute("UPDATE archives SET blog_author = ? WHERE id = ?", [blog_author, archive.id])
-        archive.blog_author = blog_author
+    db.execute("UPDATE archives SET blog_author = ?, blog_zone = ? WHERE id = ?", [blog_author, blog_zone, archive.id])
+    archive.blog_author, archive.blog_zone = blog_author, blog_zone
     return archive
 
 
@@ -217,12 +223,22 @@ def _move(db: sqlite_utils.Database, archive: Archive, root: str) -> None:
 def set_blog_author(db: sqlite_utils.Database, archives: Iterable[Archive], name: str) -> None:
     """Record whom the archives' readers address as the blog's author; where that
     changes, their files are read again (what their references point at may change)."""
+    _set(db, archives, "blog_author", name)
+
+
+def set_blog_zone(db: sqlite_utils.Database, archives: Iterable[Archive], zone: str) -> None:
+    """Record the archives' blog's time zone; where that changes, their files are
+    read again (the clock their comments showed, and what time references address)."""
+    _set(db, archives, "blog_zone", zone)
+
+
+def _set(db: sqlite_utils.Database, archives: Iterable[Archive], column: str, value: str) -> None:
     for archive in {a.id: a for a in archives}.values():
-        if archive.blog_author == name:
+        if getattr(archive, column) == value:
             continue
-        db.execute("UPDATE archives SET blog_author = ? WHERE id = ?", [name, archive.id])
+        db.execute(f"UPDATE archives SET {column} = ? WHERE id = ?", [value, archive.id])
         db.execute("UPDATE sources SET mtime_ns = NULL, sha256 = '' WHERE archive_id = ?", [archive.id])
-        archive.blog_author = name
+        setattr(archive, column, value)
 
 
 def mark_loaded(db: sqlite_utils.Database, archives: Iterable[Archive]) -> None:

@@ -69,14 +69,16 @@ def dask_client(scheduler: Optional[str] = None, workers: Optional[int] = None) 
 
 
 def parse_to_shards(paths: Iterable[str | os.PathLike], out: str | os.PathLike, *, archive: Optional[str] = None,
-                    blog_author: Optional[str] = None, scheduler: Optional[str] = None, workers: Optional[int] = None, force: bool = False,
+                    blog_author: Optional[str] = None, blog_zone: Optional[str] = None,
+                    scheduler: Optional[str] = None, workers: Optional[int] = None, force: bool = False,
                     on_plan: Optional[Callable[[int], None]] = None,
                     on_batch: Optional[Callable[[dict[str, int]], None]] = None,
                     client=None) -> ShardsReport:
     """Parse every file under ``paths`` into shards in the folder ``out``, on Dask.
 
     Files belong to archives as in a load into a new database (``archive`` names
-    theirs, ``blog_author`` is as ``load --blog-author`` gives it). ``out`` must be empty, or hold shards of an earlier run, which
+    theirs, ``blog_author`` and ``blog_zone`` are as ``load --blog-author`` and
+    ``--blog-zone`` give them). ``out`` must be empty, or hold shards of an earlier run, which
     ``force`` replaces. ``on_plan`` is told how many files there are, once walked;
     ``on_batch`` is called with each batch's counts as it is done (``files``: how
     many files it held, ``failed``: how many could not be read). ``client`` is a Dask client to use
@@ -89,7 +91,7 @@ def parse_to_shards(paths: Iterable[str | os.PathLike], out: str | os.PathLike, 
     paths = [Path(p) for p in paths]
     out = Path(out)
     _check_out(out, paths, force)
-    archives, specs = plan_files(paths, archive, blog_author)
+    archives, specs = plan_files(paths, archive, blog_author, blog_zone=blog_zone)
     specs = list(specs)
     if not specs:
         raise ShardsError("no files to parse under " + ", ".join(map(str, paths)))

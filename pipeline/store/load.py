@@ -25,13 +25,13 @@ from typing import Callable, Iterable, Iterator, Optional
 
 import sqlite_utils
 
-from .archives import Archive, all_archives, mark_loaded, real, resolve_targets, set_blog_author
+from .archives import Archive, all_archives, mark_loaded, real, resolve_targets, set_blog_author, set_blog_zone
 from .finish import ensure_finished, mark_unfinished, timed
 from .plan import Gone, Job, Unchanged, Walked, display_path, find_gone, iter_decisions, iter_files, iter_named
 from ..parse import feed_file
 from ..read.feed import FeedReport, RawThread, iter_raw_threads
 from .rows import COPY, SUPERSEDED, FileRows, file_id, rows_of
-from .schema import SCHEMA_VERSION, SchemaMismatch, ensure_schema
+from .schema import SCHEMA_VERSION, SchemaMismatch, ensure_schema, upgrade
 from . import stop
 from .stop import request_stop
 from .work import FEED_CHUNK, FEED_PARALLEL_FROM, Feed, Parsed, Part, iter_results, unreadable
@@ -62,6 +62,7 @@ def open_database(path: str | os.PathLike) -> sqlite_utils.Database:
     """Open (creating if need be) the database at ``path`` and apply the schema."""
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     db = sqlite_utils.Database(path)
+    upgrade(db)  # a database of an older version that only lacks columns
     version = db.execute("PRAGMA user_version").fetchone()[0]
     if version not in (0, SCHEMA_VERSION) or (version == 0 and db.table_names()):
         db.close()
@@ -83,6 +84,7 @@ def load_paths(
     *,
     archive: Optional[str] = None,
     blog_author: Optional[str] = None,
+    blog_zone: Optional[str] = None,
     keep_missing: bool = False,
     on_file: Optional[Callable[[FileResult], None]] = None,
     workers: Optional[int] = None,
@@ -92,7 +94,9 @@ def load_paths(
     ``archive`` names the archive the paths belong to; by default each goes into the
     archive whose folder holds it, or a new one named after its folder.
     ``blog_author`` is whom the archives' readers address as the blog's author (for
-    text dumps, which do not say; Blogger's files name each post's author). A file
+    text dumps, which do not say; Blogger's files name each post's author);
+    ``blog_zone`` the blog's time zone (an IANA name, for files that give times in
+    UTC only: Takeout's). A file
     whose size and modification time are those recorded is not read; one that was
     touched but not changed is read and hashed, not parsed; one byte for byte like
     a file already loaded is recorded as its copy. Rows of files gone from a folder
@@ -105,7 +109,7 @@ def load_paths(
     """
     report = LoadReport()
     with stoppable(db, report):
-        _load(db, list(paths), archive, blog_author, keep_missing, on_file, workers, report)
+        _load(db, list(paths), archive, blog_author, blog_zone, keep_missing, on_file, workers, report)
     return report
 
 
@@ -129,12 +133,14 @@ def stoppable(db: sqlite_utils.Database, report: LoadReport) -> Iterator[None]:
         db.conn.set_progress_handler(None, 0)
 
 
-def _load(db, paths, archive_name, blog_author, keep_missing, on_file, workers, report) -> None:
+def _load(db, paths, archive_name, blog_author, blog_zone, keep_missing, on_file, workers, report) -> None:
     cold = db.execute("SELECT 1 FROM sources LIMIT 1").fetchone() is None
     with db.atomic():
         targets = resolve_targets(db, paths, archive_name)
         if blog_author is not None:
             set_blog_author(db, [target.archive for target in targets], blog_author)
+        if blog_zone is not None:
+            set_blog_zone(db, [target.archive for target in targets], blog_zone)
     archives = all_archives(db)
     writer = Writer(db, report, cold, on_file)
     timings = report.timings
@@ -328,17 +334,18 @@ def iter_orphans(db: sqlite_utils.Database) -> Iterator[Job]:
     export, or a page of a post an export held, when the file holding it is gone
     or itself held by another.
     """
-    for source_id, archive_id, path, root, blog_author in orphan_rows(db):
+    for source_id, archive_id, path, root, blog_author, blog_zone in orphan_rows(db):
         file = os.path.join(root, path)
         if os.path.isfile(file):
-            yield Job(file, path, archive_id, source_id, display_path(file), recorded=True, blog_author=blog_author)
+            yield Job(file, path, archive_id, source_id, display_path(file), recorded=True, blog_author=blog_author,
+                      blog_zone=blog_zone)
 
 
-def orphan_rows(db: sqlite_utils.Database) -> list[tuple[int, int, str, str, Optional[str]]]:
-    """(id, archive id, path, archive folder, the archive's blog author) of each file
+def orphan_rows(db: sqlite_utils.Database) -> list[tuple[int, int, str, str, Optional[str], Optional[str]]]:
+    """(id, archive id, path, archive folder, the archive's blog author and zone) of each file
     whose posts another file held, and that is to be read again (``iter_orphans``)."""
     return db.execute(
-        """SELECT s.id, s.archive_id, s.path, a.root, a.blog_author FROM sources s
+        """SELECT s.id, s.archive_id, s.path, a.root, a.blog_author, a.blog_zone FROM sources s
            JOIN archives a ON a.id = s.archive_id
            LEFT JOIN sources o ON o.id = s.held_by
            WHERE s.layout IN (?, ?) AND (o.id IS NULL OR o.held_by IS NOT NULL

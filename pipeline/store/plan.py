@@ -41,6 +41,7 @@ class Job:
     known_sha256: Optional[str] = None  # of the copy already loaded, if any
     recorded: bool = False  # whether the database has rows of it, to be replaced
     blog_author: Optional[str] = None  # whom its readers address as the blog's author (its archive's)
+    blog_zone: Optional[str] = None  # the blog's time zone, for files with times in UTC only (its archive's)
 
 
 @dataclass(frozen=True)
@@ -151,7 +152,7 @@ def iter_decisions(db: sqlite_utils.Database, walked: Iterable[Walked],
             row = known.get((item.archive.id, item.path))
             if row is None:
                 yield Job(item.file, item.path, item.archive.id, new_id(item), item.shown,
-                          blog_author=item.archive.blog_author)
+                          blog_author=item.archive.blog_author, blog_zone=item.archive.blog_zone)
                 continue
             source_id, sha256, size, mtime_ns = row
             try:
@@ -163,7 +164,7 @@ def iter_decisions(db: sqlite_utils.Database, walked: Iterable[Walked],
                 yield Unchanged(item)
             else:
                 yield Job(item.file, item.path, item.archive.id, source_id, item.shown, sha256, recorded=True,
-                          blog_author=item.archive.blog_author)
+                          blog_author=item.archive.blog_author, blog_zone=item.archive.blog_zone)
 
 
 def _recorded(db: sqlite_utils.Database, chunk: list[Walked]) -> dict[tuple[int, str], tuple]:

@@ -10,7 +10,12 @@ from ..model import PipelineError
 
 # Raise with user_version in schema.sql whenever a table changes shape or its ids
 # change meaning.
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
+# Older versions a load brings up to this one in place, each by the statements that
+# take it one version up: columns added, nothing whose meaning changed.
+UPGRADES = {
+    6: ["ALTER TABLE archives ADD COLUMN blog_zone TEXT"],
+}
 
 
 class SchemaMismatch(PipelineError):
@@ -19,7 +24,9 @@ class SchemaMismatch(PipelineError):
     def __init__(self, path, version: int):
         self.path = path
         self.version = version
-        if version < SCHEMA_VERSION:
+        if version in UPGRADES:
+            advice = "run `pipeline load` once: it upgrades the database in place"
+        elif version < SCHEMA_VERSION:
             advice = ("load again with --rebuild: the old database is set aside (renamed, not deleted) and a new "
                       "one is built from the raw files")
         else:
@@ -35,6 +42,25 @@ def schema_path() -> Path:
         if candidate.exists():
             return candidate
     raise PipelineError("schema.sql not found: reinstall the project")
+
+
+def upgrade(db: sqlite_utils.Database) -> int:
+    """Bring a database of a version in ``UPGRADES`` up to this one, in one
+    transaction; returns the version it had."""
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    if version not in UPGRADES:
+        return version
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        for step in range(version, SCHEMA_VERSION):
+            for statement in UPGRADES[step]:
+                db.execute(statement)
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+    return version
 
 
 def ensure_schema(db: sqlite_utils.Database) -> None:

@@ -42,7 +42,8 @@ import sqlite_utils
 
 from .. import __version__
 from ..model import Issue, PipelineError
-from .archives import Archive, all_archives, ensure_archive, mark_loaded, resolve_targets, set_blog_author
+from .archives import (Archive, all_archives, ensure_archive, mark_loaded, resolve_targets, set_blog_author,
+                       set_blog_zone)
 from .finish import ensure_finished
 from .load import orphan_rows, read_feed, stoppable
 from .plan import Job, iter_files
@@ -95,6 +96,7 @@ class FileSpec:
     file: str  # absolute
     shown: str
     blog_author: Optional[str] = None  # whom the archive's readers address as the blog's author
+    blog_zone: Optional[str] = None  # the blog's time zone, for files with times in UTC only
 
 
 # -- the tables' types -------------------------------------------------------------------------
@@ -142,26 +144,30 @@ def part_name(batch: int) -> str:
 # -- planning: which files, in which archives, in which batches --------------------------------
 
 def plan_files(paths: Iterable[str | os.PathLike], archive: Optional[str] = None, blog_author: Optional[str] = None,
-               skip: Iterable[str] = ()) -> tuple[list[Archive], Iterator[FileSpec]]:
+               skip: Iterable[str] = (), blog_zone: Optional[str] = None) -> tuple[list[Archive], Iterator[FileSpec]]:
     """The archives of the paths named and every file under them, in the order a load
     walks them, each in the archive a load into a new database would put it.
 
     The archives are settled as ``pipeline load`` settles them, by the same code, in
     a database of its own in memory: named after their folders unless ``archive``;
-    ``blog_author`` as ``pipeline load --blog-author`` gives it.
+    ``blog_author`` and ``blog_zone`` as ``pipeline load --blog-author`` and
+    ``--blog-zone`` give them.
     """
     db = sqlite_utils.Database(memory=True)
     ensure_schema(db)
     targets = resolve_targets(db, list(paths), archive)
     if blog_author is not None:
         set_blog_author(db, [target.archive for target in targets], blog_author)
+    if blog_zone is not None:
+        set_blog_zone(db, [target.archive for target in targets], blog_zone)
     archives = all_archives(db)
     by_id = {a.id: a for a in archives}
 
     def specs() -> Iterator[FileSpec]:
         for walked in iter_files(targets, archives, skip):
             placed = by_id[walked.archive.id]
-            yield FileSpec(placed.id, placed.name, walked.path, walked.file, walked.shown, placed.blog_author)
+            yield FileSpec(placed.id, placed.name, walked.path, walked.file, walked.shown, placed.blog_author,
+                           placed.blog_zone)
 
     return archives, specs()
 
@@ -220,7 +226,7 @@ def write_shard(out: str, batch: int, files: list[FileSpec]) -> dict[str, int]:
     collected = _Collector()
     for spec in files:
         job = Job(spec.file, spec.path, spec.archive_id, file_id(spec.archive, spec.path), spec.shown,
-                  blog_author=spec.blog_author)
+                  blog_author=spec.blog_author, blog_zone=spec.blog_zone)
         result = read_and_parse(job)
         if isinstance(result, Feed):
             feed = _Collector()
@@ -274,7 +280,8 @@ def write_manifest(out: Path, archives: list[Archive], batches: int, counts: dic
         "schema_version": SCHEMA_VERSION,
         "pipeline_version": __version__,
         "made": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "archives": [{"id": a.id, "name": a.name, "root": a.root, "blog_author": a.blog_author} for a in archives],
+        "archives": [{"id": a.id, "name": a.name, "root": a.root, "blog_author": a.blog_author,
+                      "blog_zone": a.blog_zone} for a in archives],
         "batches": batches,
         "columns": {table: list(COLUMNS[table]) for table in TABLES},
         "rows": counts,
@@ -465,15 +472,17 @@ class _ShardLoad:
         self.folder = folder
         self.writer = writer
         with db.atomic():
-            self.archives = {a["id"]: ensure_archive(db, a["name"], a["root"], a["blog_author"])
+            self.archives = {a["id"]: ensure_archive(db, a["name"], a["root"], a["blog_author"], a.get("blog_zone"))
                              for a in manifest["archives"]}
         for made in manifest["archives"]:
-            here = self.archives[made["id"]].blog_author
-            if here != made["blog_author"]:
-                raise ShardsError(
-                    f"the archive {made['name']!r} has {here!r} as its blog's author here, its shards were parsed "
-                    f"with {made['blog_author']!r}: parse them again with "
-                    + (f"--blog-author {here!r}" if here else "no --blog-author"))
+            for field, option, what in (("blog_author", "--blog-author", "blog's author"),
+                                        ("blog_zone", "--blog-zone", "blog's time zone")):
+                here = getattr(self.archives[made["id"]], field)
+                if here != made.get(field):
+                    raise ShardsError(
+                        f"the archive {made['name']!r} has {here!r} as its {what} here, its shards were parsed "
+                        f"with {made.get(field)!r}: parse them again with "
+                        + (f"{option} {here!r}" if here else f"no {option}"))
         self.batches = manifest["batches"]
         self.loaded_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
         self.cached: tuple[int, list[Unit]] = (-1, [])
@@ -583,14 +592,14 @@ def _load_shards(db: sqlite_utils.Database, folder: Path, manifest: dict,
                 break
             read_again.update(row[0] for row in orphans)
             wanted = {(by_archive[archive_id], path): (source_id, archive_id)
-                      for source_id, archive_id, path, _ in orphans}
+                      for source_id, archive_id, path, *_ in orphans}
             found = {(unit.archive_id, unit.path): (ids, batch, unit) for ids, batch, unit in load.find(wanted)}
             feeds = []
-            for source_id, archive_id, path, _ in orphans:
+            for source_id, archive_id, path, *_ in orphans:
                 if (by_archive[archive_id], path) not in found:
                     continue
                 _, batch, unit = found[(by_archive[archive_id], path)]
-                job = Job(unit.file, path, archive_id, source_id, unit.shown, recorded=True)
+                job = Job(unit.file, path, archive_id, source_id, unit.shown, recorded=True)  # rows from its shard
                 load.add(job, batch, unit, feeds)
             writer.flush()
         with db.atomic():

@@ -126,7 +126,7 @@ def part_rows(part: Part) -> PartRows:
     """The rows of some posts of a feed; issues about them numbered within the part."""
     threads, issues = [], []
     for raw in part.threads:
-        thread, thread_issues = understand_remote(read_thread(raw, part.format))
+        thread, thread_issues = understand_remote(read_thread(raw, part.format, part.job.blog_zone))
         threads.append(thread)
         issues.extend(thread_issues)
     parsed = ParsedFile(part.job.path, "", 0, "", part.format, FEED, None, None, 0, threads, issues)
