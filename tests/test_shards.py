@@ -191,45 +191,43 @@ def test_a_changed_file_in_new_shards_replaces_its_rows_and_keeps_its_id(client,
     assert tables(tmp_path / "shards.db") == tables(tmp_path / "direct.db")
 
 
-def test_shards_parsed_with_a_blog_author_load_as_a_load_with_it(client, small, tmp_path):
-    parse_to_shards([small], tmp_path / "shards", blog_author="Jim Brown", client=client)
+# An archive's settings as `parse --engine dask` and `load` take them, with another
+# value and the fix a load of shards parsed with it names.
+SETTINGS = [("blog_author", "Jim Brown", "Ann Smith", "parse them again with --blog-author 'Jim Brown'"),
+            ("blog_zone", "Europe/London", None, "parse them again with --blog-zone 'Europe/London'")]
+
+
+@pytest.mark.parametrize("column, value, other, fix", SETTINGS, ids=[s[0] for s in SETTINGS])
+def test_shards_parsed_with_an_archive_setting_load_as_a_load_with_it(client, small, tmp_path, column, value, other,
+                                                                       fix):
+    parse_to_shards([small], tmp_path / "shards", client=client, **{column: value})
     shards_load(tmp_path / "shards", tmp_path / "shards.db")
     db = open_database(tmp_path / "direct.db")
-    load_paths(db, [small], blog_author="Jim Brown")
+    load_paths(db, [small], **{column: value})
     db.close()
     assert tables(tmp_path / "shards.db") == tables(tmp_path / "direct.db")
-    assert sqlite3.connect(tmp_path / "shards.db").execute("SELECT blog_author FROM archives").fetchall() == [
-        ("Jim Brown",)]
-    # Into an archive whose blog author is another: refused, with the fix.
-    parse_to_shards([small], tmp_path / "other", blog_author="Ann Smith", client=client)
+    assert sqlite3.connect(tmp_path / "shards.db").execute(f"SELECT {column} FROM archives").fetchall() == [(value,)]
+    # Into an archive whose setting is another: refused, with the fix.
+    parse_to_shards([small], tmp_path / "other", client=client, **({column: other} if other else {}))
     db = open_database(tmp_path / "shards.db")
-    with pytest.raises(ShardsError, match="parse them again with --blog-author 'Jim Brown'"):
+    with pytest.raises(ShardsError, match=fix):
         load_shards(db, tmp_path / "other")
     db.close()
 
 
-def test_shards_parsed_with_a_blog_zone_load_as_a_load_with_it(client, small, tmp_path):
-    parse_to_shards([small], tmp_path / "shards", blog_zone="Europe/London", client=client)
-    shards_load(tmp_path / "shards", tmp_path / "shards.db")
-    db = open_database(tmp_path / "direct.db")
-    load_paths(db, [small], blog_zone="Europe/London")
-    db.close()
-    got = tables(tmp_path / "shards.db")
-    assert got == tables(tmp_path / "direct.db")
-    con = sqlite3.connect(tmp_path / "shards.db")
-    assert con.execute("SELECT blog_zone FROM archives").fetchall() == [("Europe/London",)]
-    # The Takeout feed's comments now show the blog's clock, as its export's do.
-    assert con.execute("""SELECT count(*) FROM comments c JOIN posts p ON p.id = c.post_id
-                          JOIN sources s ON s.id = p.source_id WHERE s.format = 'takeout' AND c.shown_time IS NULL AND c.published_at IS NOT NULL"""
-                       ).fetchone()[0] == 0
-    assert con.execute("""SELECT count(*) FROM comments c JOIN posts p ON p.id = c.post_id
-                          JOIN sources s ON s.id = p.source_id WHERE s.format = 'takeout' AND c.shown_time IS NOT NULL"""
-                       ).fetchone()[0] > 0
-    parse_to_shards([small], tmp_path / "other", client=client)
-    db = open_database(tmp_path / "shards.db")
-    with pytest.raises(ShardsError, match="parse them again with --blog-zone 'Europe/London'"):
-        load_shards(db, tmp_path / "other")
-    db.close()
+def test_a_blog_zone_gives_takeout_s_comments_the_clock_the_blog_showed(client, small, tmp_path):
+    def takeout_comments(db_path):
+        return dict(sqlite3.connect(db_path).execute(
+            """SELECT c.shown_time IS NOT NULL, count(*) FROM comments c JOIN posts p ON p.id = c.post_id
+               JOIN sources s ON s.id = p.source_id WHERE s.format = 'takeout' AND c.published_at IS NOT NULL
+               GROUP BY 1""").fetchall())
+
+    parse_to_shards([small], tmp_path / "plain", client=client)
+    shards_load(tmp_path / "plain", tmp_path / "plain.db")
+    parse_to_shards([small], tmp_path / "zoned", client=client, blog_zone="Europe/London")
+    shards_load(tmp_path / "zoned", tmp_path / "zoned.db")
+    plain, zoned = takeout_comments(tmp_path / "plain.db"), takeout_comments(tmp_path / "zoned.db")
+    assert set(plain) == {0} and set(zoned) == {1} and plain[0] == zoned[1] > 0
 
 
 def test_a_copy_in_new_shards_takes_over_when_its_original_changes(client, tmp_path):
