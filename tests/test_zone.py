@@ -4,6 +4,7 @@ Takeout gives every time in UTC; readers answer "@Anon 20:43" by the clock the b
 showed them. The files here are written by hand, after FORMATS.md's description of
 Takeout's feed.atom.
 """
+import random
 import sqlite3
 
 import pytest
@@ -12,6 +13,7 @@ from click.testing import CliRunner
 from pipeline.cli import cli
 from pipeline.store.load import load_paths, open_database
 from pipeline.store.schema import SCHEMA_VERSION
+from pipeline.tools import render
 
 ATOM = "http://www.w3.org/2005/Atom"
 TAKEOUT = "http://schemas.google.com/blogger/2018"
@@ -109,11 +111,9 @@ def test_the_zone_is_kept_for_the_archive_and_a_new_one_reads_its_files_again(bl
 
 def test_an_export_s_own_offset_is_the_clock_whatever_the_zone(tmp_path):
     # Blogger's export writes times in the blog's offset: the zone given changes nothing.
-    from pipeline.tools import render as r
-    import random
-    blog, posts = r.draw_blog(random.Random(5), r.BlogShape(posts=(2, 3)))
+    blog, posts = render.draw_blog(random.Random(5), render.BlogShape(posts=(2, 3)))
     (tmp_path / "export").mkdir()
-    (tmp_path / "export" / "blog.xml").write_bytes(r.render_export(blog, posts))
+    (tmp_path / "export" / "blog.xml").write_bytes(render.render_export(blog, posts))
     plain = open_database(tmp_path / "plain.db")
     load_paths(plain, [tmp_path / "export"])
     zoned = open_database(tmp_path / "zoned.db")

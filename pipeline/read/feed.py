@@ -310,11 +310,11 @@ def read_thread(raw: RawThread, fmt: str, zone: Optional[str] = None) -> RemoteT
     post, comments = raw
     entries = [read_entry(comment, fmt) for comment in comments]
     if zone is not None:
-        shown_in(entries, zone)
+        _shown_in(entries, zone)
     return RemoteThread(read_entry(post, fmt), entries)
 
 
-def shown_in(entries: list[Entry], zone: str) -> None:
+def _shown_in(entries: list[Entry], zone: str) -> None:
     """Set the time shown (``HH:MM``) of each entry that has a time and none shown,
     as a clock in ``zone`` reads it."""
     tz = _zone(zone)

@@ -83,7 +83,6 @@ def all_archives(db: sqlite_utils.Database) -> list[Archive]:
     return [Archive(*row) for row in db.execute(f"SELECT {_COLUMNS} FROM archives ORDER BY id")]
 
 
-
 def innermost(archives: Iterable[Archive], path: str) -> Optional[Archive]:
     """The archive with the deepest folder that holds ``path``, if any."""
     holding = [a for a in archives if within(path, a.root) is not None]
@@ -202,17 +201,15 @@ def ensure_archive(db: sqlite_utils.Database, name: str, root: str, blog_author:
     row = db.execute(f"SELECT {_COLUMNS} FROM archives WHERE name = ?", [name]).fetchone()
     if row:
         return Archive(*row)
-    archive = _create(db, name, root)
-    db.execute("UPDATE archives SET blog_author = ?, blog_zone = ? WHERE id = ?", [blog_author, blog_zone, archive.id])
-    archive.blog_author, archive.blog_zone = blog_author, blog_zone
-    return archive
+    return _create(db, name, root, blog_author, blog_zone)
 
 
-def _create(db: sqlite_utils.Database, name: str, root: str) -> Archive:
+def _create(db: sqlite_utils.Database, name: str, root: str, blog_author: Optional[str] = None,
+            blog_zone: Optional[str] = None) -> Archive:
     stamp = now()
-    cursor = db.execute("INSERT INTO archives (name, root, first_loaded, last_loaded) VALUES (?, ?, ?, ?)",
-                        [name, root, stamp, stamp])
-    return Archive(cursor.lastrowid, name, root)
+    cursor = db.execute("INSERT INTO archives (name, root, first_loaded, last_loaded, blog_author, blog_zone) "
+                        "VALUES (?, ?, ?, ?, ?, ?)", [name, root, stamp, stamp, blog_author, blog_zone])
+    return Archive(cursor.lastrowid, name, root, blog_author, blog_zone)
 
 
 def _move(db: sqlite_utils.Database, archive: Archive, root: str) -> None:

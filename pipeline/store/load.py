@@ -21,7 +21,7 @@ import itertools
 import os
 import sqlite3
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Optional
+from typing import Callable, Iterable, Iterator, NamedTuple, Optional
 
 import sqlite_utils
 
@@ -334,22 +334,32 @@ def iter_orphans(db: sqlite_utils.Database) -> Iterator[Job]:
     export, or a page of a post an export held, when the file holding it is gone
     or itself held by another.
     """
-    for source_id, archive_id, path, root, blog_author, blog_zone in orphan_rows(db):
-        file = os.path.join(root, path)
+    for orphan in orphan_rows(db):
+        file = os.path.join(orphan.root, orphan.path)
         if os.path.isfile(file):
-            yield Job(file, path, archive_id, source_id, display_path(file), recorded=True, blog_author=blog_author,
-                      blog_zone=blog_zone)
+            yield Job(file, orphan.path, orphan.archive_id, orphan.source_id, display_path(file), recorded=True,
+                      blog_author=orphan.blog_author, blog_zone=orphan.blog_zone)
 
 
-def orphan_rows(db: sqlite_utils.Database) -> list[tuple[int, int, str, str, Optional[str], Optional[str]]]:
-    """(id, archive id, path, archive folder, the archive's blog author and zone) of each file
-    whose posts another file held, and that is to be read again (``iter_orphans``)."""
-    return db.execute(
+class Orphan(NamedTuple):
+    """A file whose posts another file held, to be read again, and its archive's settings."""
+
+    source_id: int
+    archive_id: int
+    path: str
+    root: str  # its archive's folder
+    blog_author: Optional[str]
+    blog_zone: Optional[str]
+
+
+def orphan_rows(db: sqlite_utils.Database) -> list[Orphan]:
+    """Each file whose posts another file held, and that is to be read again (``iter_orphans``)."""
+    return [Orphan(*row) for row in db.execute(
         """SELECT s.id, s.archive_id, s.path, a.root, a.blog_author, a.blog_zone FROM sources s
            JOIN archives a ON a.id = s.archive_id
            LEFT JOIN sources o ON o.id = s.held_by
            WHERE s.layout IN (?, ?) AND (o.id IS NULL OR o.held_by IS NOT NULL
-                 OR (s.layout = ? AND o.sha256 != s.sha256))""", [COPY, SUPERSEDED, COPY]).fetchall()
+                 OR (s.layout = ? AND o.sha256 != s.sha256))""", [COPY, SUPERSEDED, COPY])]
 
 
 def count_files(paths: Iterable[str | os.PathLike], db_path: Optional[str | os.PathLike] = None) -> int:

@@ -587,19 +587,18 @@ def _load_shards(db: sqlite_utils.Database, folder: Path, manifest: dict,
         while True:
             for job, batch, number in feeds:
                 load.load_feed(job, batch, number)
-            orphans = [row for row in orphan_rows(db) if row[0] not in read_again and row[1] in by_archive]
+            orphans = [o for o in orphan_rows(db) if o.source_id not in read_again and o.archive_id in by_archive]
             if not orphans:
                 break
-            read_again.update(row[0] for row in orphans)
-            wanted = {(by_archive[archive_id], path): (source_id, archive_id)
-                      for source_id, archive_id, path, *_ in orphans}
+            read_again.update(o.source_id for o in orphans)
+            wanted = {(by_archive[o.archive_id], o.path): (o.source_id, o.archive_id) for o in orphans}
             found = {(unit.archive_id, unit.path): (ids, batch, unit) for ids, batch, unit in load.find(wanted)}
             feeds = []
-            for source_id, archive_id, path, *_ in orphans:
-                if (by_archive[archive_id], path) not in found:
+            for o in orphans:
+                if (by_archive[o.archive_id], o.path) not in found:
                     continue
-                _, batch, unit = found[(by_archive[archive_id], path)]
-                job = Job(unit.file, path, archive_id, source_id, unit.shown, recorded=True)  # rows from its shard
+                _, batch, unit = found[(by_archive[o.archive_id], o.path)]
+                job = Job(unit.file, o.path, o.archive_id, o.source_id, unit.shown, recorded=True)  # rows from its shard
                 load.add(job, batch, unit, feeds)
             writer.flush()
         with db.atomic():
