@@ -87,3 +87,41 @@ def test_parsing_runs_a_bounded_way_ahead_of_what_is_consumed(tmp_path):
         assert result.job.file == str(tmp_path / f"missing-{consumed - 1}.txt")  # in order
         assert drawn - consumed <= bound
     results.close()
+
+
+STOPPER = """
+import random, sys
+from pathlib import Path
+from pipeline.store import work
+from pipeline.store.plan import Job
+
+files = sorted(Path(sys.argv[1]).glob("*.txt"))
+jobs = [Job(str(f), f.name, 1, n, f.name) for n, f in enumerate(files)]
+pick = random.Random(5)
+for _ in range(int(sys.argv[2])):
+    results = work.iter_results(jobs, workers=2)
+    for _ in zip(range(pick.randrange(work.PARALLEL_FROM + 1)), results):
+        pass
+    results.close()
+print("ended")
+"""
+
+
+def test_a_parse_stopped_while_workers_send_results_lets_the_process_end(tmp_path):
+    # A worker stopped in the middle of sending its result would leave the pool's
+    # thread waiting for the rest for ever, and the process could never exit: the
+    # workers are asked to stop, not killed. Large threads make long results; the
+    # stops come at many points of the parse.
+    import subprocess
+    import sys
+
+    stock = sentences_from(p.read_text(encoding="utf-8") for p in sorted(RAW.glob("*.txt")))
+    write_archive(tmp_path / "raw", stock, ArchiveShape(files=work.PARALLEL_FROM + 40, top_level=(30, 60)),
+                  seed=7)
+    try:
+        done = subprocess.run([sys.executable, "-c", STOPPER, str(tmp_path / "raw"), "40"],
+                              capture_output=True, text=True, timeout=300)
+    except subprocess.TimeoutExpired:
+        pytest.fail("the process did not end after its parse was stopped")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "ended\n"

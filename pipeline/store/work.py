@@ -11,6 +11,7 @@ from __future__ import annotations
 import ctypes
 import hashlib
 import itertools
+import multiprocessing
 import os
 import signal
 import sys
@@ -143,22 +144,34 @@ def unreadable(path: str, error: OSError) -> ParsedFile:
     )
 
 
+# In a worker: set by the loader when it stops, so that the work still queued is
+# dropped rather than done.
+_stopping = None
+
+
 def _read_and_parse_chunk(jobs: list[Job | Part]) -> list[Result]:
-    return [read_and_parse(job) for job in jobs]
+    results = []
+    for job in jobs:
+        if _stopping is not None and _stopping.is_set():
+            return []  # nobody will read it
+        results.append(read_and_parse(job))
+    return results
 
 
-def _start_worker(parent: int) -> None:
+def _start_worker(parent: int, stopping) -> None:
     """Make a worker process end with the process that started it, however that ends.
 
     Ctrl-C reaches every process of the terminal's group: the workers leave it to
-    the loader, which stops them. Should the loader be killed outright (SIGKILL),
-    Linux kills the workers with it (PR_SET_PDEATHSIG); elsewhere, or should that
-    fail, a thread notices that the parent is gone and ends the worker.
+    the loader, which asks them to stop (``stopping``). Should the loader be killed
+    outright (SIGKILL), Linux kills the workers with it (PR_SET_PDEATHSIG);
+    elsewhere, or should that fail, a thread notices that the parent is gone and
+    ends the worker.
     """
+    global _stopping
+    _stopping = stopping
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # A worker is forked with the loader's SIGTERM handler, which ignores a second
-    # signal: the loader's terminate() would then not stop a worker blocked on a
-    # full result pipe, and the loader would wait for it for ever.
+    # signal: the loader's last resort, terminate(), would then not end it.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if sys.platform.startswith("linux"):
         try:
@@ -180,21 +193,27 @@ def _watch_parent(parent: int) -> None:
     os._exit(1)
 
 
-def _stop(pool: ProcessPoolExecutor) -> None:
-    """Stop a pool's workers now, the work they hold abandoned."""
+def _stop(pool: ProcessPoolExecutor, stopping) -> None:
+    """Stop a pool's workers, the work they hold abandoned.
+
+    Each ends once the file it is reading is done: a worker is not killed, for one
+    killed while sending a result leaves the pool's thread waiting for the rest of
+    it, and the process could then never exit. Only one that does not end in
+    ``_STOP_SECONDS`` is killed.
+    """
+    stopping.set()
     processes = list(getattr(pool, "_processes", {}).values())
     pool.shutdown(wait=False, cancel_futures=True)
+    deadline = time.monotonic() + _STOP_SECONDS
     for process in processes:
-        process.terminate()
+        process.join(max(0.0, deadline - time.monotonic()))
     for process in processes:
-        # One caught by the signal while still starting may not end of itself.
-        process.join(_STOP_SECONDS)
         if process.is_alive():
             process.kill()
             process.join()
 
 
-_STOP_SECONDS = 5.0
+_STOP_SECONDS = 30.0
 
 
 def iter_results(jobs: Iterable[Job | Part], workers: Optional[int] = None, chunk: int = CHUNK,
@@ -214,7 +233,8 @@ def iter_results(jobs: Iterable[Job | Part], workers: Optional[int] = None, chun
         yield from map(read_and_parse, remaining)
         return
     tasks = iter(lambda: list(itertools.islice(remaining, chunk)), [])
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(os.getpid(),))
+    stopping = multiprocessing.get_context().Event()
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(os.getpid(), stopping))
     finished = False
     try:
         pending: deque = deque()
@@ -227,8 +247,8 @@ def iter_results(jobs: Iterable[Job | Part], workers: Optional[int] = None, chun
         finished = True
     finally:
         # Stopped early (interrupted, or the consumer failed): the workers are
-        # stopped rather than left to finish what they hold.
+        # asked to stop, the work they hold dropped.
         if finished:
             pool.shutdown()
         else:
-            _stop(pool)
+            _stop(pool, stopping)
