@@ -76,11 +76,13 @@ def bar_chart(bars: Sequence[tuple[str, float]], *, name: str, title: str, descr
     labeller = _labeller(bars, label, slot)
     marks, xlabels = [], []
     for k, (key, value) in enumerate(bars):
-        h = plot_h * value / top if top else 0
+        # The top rounded first and the height taken from it, so that every bar
+        # ends on the axis: each rounded alone, a bar could pass it by a hair.
+        y = round(TOP + plot_h - (plot_h * value / top if top else 0), 2)
         x = LEFT + k * slot
         marks.append(
-            f'<rect class="bar" x="{x + gap / 2:.2f}" y="{TOP + plot_h - h:.2f}" width="{max(slot - gap, 0.5):.2f}" '
-            f'height="{h:.2f}" data-label="{escape(key)}" data-value="{escape(number(value))}">'
+            f'<rect class="bar" x="{x + gap / 2:.2f}" y="{y:.2f}" width="{max(slot - gap, 0.5):.2f}" '
+            f'height="{TOP + plot_h - y:.2f}" data-label="{escape(key)}" data-value="{escape(number(value))}">'
             f"<title>{escape(key)}: {escape(number(value))}</title></rect>")
         shown = labeller(k, key)
         if shown is not None:
