@@ -6,6 +6,7 @@ import random
 import shutil
 from pathlib import Path
 
+import lxml.html
 import pytest
 
 from pipeline.parse import parse_bytes, parse_file
@@ -76,6 +77,35 @@ def test_every_rendering_of_a_drawn_blog_reads_back(seed):
         for fmt, options, data in renderings:
             abbr = seed % 3 != 1 if fmt == "threaded" and not options else True
             assert read(data)[1] == [r.expected(blog, post, fmt, abbr=abbr, **options)], (fmt, options)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_a_page_of_a_template_of_the_blog_s_own_reads_back(seed):
+    # No microdata and no date header: the post's id from its body, the blog's from
+    # Blogger's links about the post, the day from the timestamp that shows it.
+    blog, posts = r.draw_blog(random.Random(seed))
+    abbr = seed % 2 == 0
+    for post in (p for p in posts if not p.draft):
+        for fmt, data in (("threaded", r.render_threaded_page(blog, post, custom=True, abbr=abbr)),
+                          ("classic", r.render_classic_page(blog, post, custom=True, abbr=abbr))):
+            page = lxml.html.document_fromstring(data)
+            assert not page.xpath("//meta[@itemprop='blogId' or @itemprop='postId']"
+                                  " | //*[contains(@class, 'date-header')]")
+            parsed, got = read(data)
+            assert got == [r.expected(blog, post, fmt, abbr=abbr)], fmt
+            assert parsed.blog_id == blog.id
+            assert not [i for i in parsed.issues if i.kind == "undated"]
+
+
+def test_a_timestamp_that_shows_a_time_only_leaves_the_post_undated_and_says_so():
+    blog, posts = r.draw_blog(random.Random(3))
+    post = next(p for p in posts if not p.draft)
+    data = r.render_threaded_page(blog, post, custom=True, abbr=False)
+    shown = r.date_header(post.published.astimezone(blog.tz).date(), blog.language)
+    data = data.replace(shown.encode(), b"10:15")
+    parsed, [got] = read(data)
+    assert got["post"]["published"] is None
+    assert [i.kind for i in parsed.issues if i.kind == "undated"] == ["undated"]
 
 
 def structure(thread_view):

@@ -49,7 +49,7 @@ class Entry:
     author: Optional[Author] = None  # None: anonymous
     labels: tuple[str, ...] = ()
     deleted: bool = False  # a comment whose content was removed: kept, without text
-    date_text: Optional[str] = None  # a page's date header, where it has no exact time
+    date_text: Optional[str] = None  # the date a page shows (its header), where it has no exact time
     shown_time: Optional[str] = None  # HH:MM as the blog showed it, in its own time zone
     twelve_hour: bool = False  # the blog shows times with AM/PM
 

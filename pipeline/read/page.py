@@ -15,7 +15,9 @@ hold one post. Two comment markups are read:
 
 The post: ``meta[itemprop=postId]`` or ``div#post-body-ID``, ``.post-title``,
 ``.post-body``, ``abbr.published[title]`` where the template has it, else the date
-header, and ``link[rel=canonical]``. A Wayback copy's links lose their
+header or, without one, ``.post-timestamp`` when it shows a date, and
+``link[rel=canonical]``; the blog's id from ``meta[itemprop=blogId]``, else from
+Blogger's links about the post (``?blogID=B&postID=P``). A Wayback copy's links lose their
 ``/web/TIMESTAMP/`` prefix. The page is parsed by lxml's HTML parser, which recovers
 broken markup as browsers do; nothing in it is fetched or run.
 """
@@ -113,7 +115,11 @@ def _post(document) -> Entry:
     title = _first(document, f"//*[{_has_class('post-title')}]")
     canonical = _first(document, "//link[@rel='canonical']")
     abbr = _first(document, f"//abbr[{_has_class('published')}]")
+    # The day: the date header, else the post's timestamp, which a template without a
+    # header may show as a date (or as a time only: then the post stays undated).
     header = _first(document, f"//*[{_has_class('date-header')}]")
+    if header is None:
+        header = _first(document, f"//*[{_has_class('post-timestamp')}]")
     blog = _first(document, "//meta[@itemprop='blogId']")
     author = _first(document, f"//*[{_has_class('post-author')}]")
     author_link = author.xpath(".//a[@href]") if author is not None else []
@@ -127,7 +133,7 @@ def _post(document) -> Entry:
         kind="page" if url and urlsplit(url).path.startswith("/p/") else "post",
         remote_id=remote_id,
         line=body.sourceline or 1,
-        blog_id=(blog.get("content") or None) if blog is not None else None,
+        blog_id=((blog.get("content") or None) if blog is not None else None) or _blog_in_links(document, remote_id),
         published_at=iso_time(abbr.get("title")) if abbr is not None else None,
         title=" ".join(title.text_content().split()) if title is not None else "",
         content=_inner_html(body),
@@ -136,6 +142,17 @@ def _post(document) -> Entry:
         labels=labels,
         date_text=" ".join(header.text_content().split()) if header is not None else None,
     )
+
+
+def _blog_in_links(document, post_id: str) -> Optional[str]:
+    """The blog's id as Blogger's own links about this post give it (share, e-mail,
+    edit: ``?blogID=B&postID=P``), for a template without the page's microdata."""
+    for href in document.xpath("//a[contains(@href, 'blogID=')]/@href"):
+        query = parse_qs(urlsplit(href).query)
+        blog, post = query.get("blogID", [""])[0].strip(), query.get("postID", [""])[0].strip()
+        if post == post_id and blog.isdigit():
+            return blog
+    return None
 
 
 def _inner_html(element) -> str:

@@ -920,7 +920,7 @@ def batch_ids(post: BlogPost, batch: Optional[int]) -> Optional[set[str]]:
 
 def render_threaded_page(blog: Blog, post: BlogPost, *, wayback: bool = False, loadmore: bool = False,
                          language: Optional[str] = None, batch: Optional[int] = None, abbr: bool = True,
-                         reply_wrapper: bool = True) -> bytes:
+                         reply_wrapper: bool = True, custom: bool = False) -> bytes:
     """A saved post page with Blogger's threaded comments (2012 on), as UTF-8 bytes.
 
     ``language`` (default: the blog's) sets the date header, the comment times, the
@@ -928,7 +928,9 @@ def render_threaded_page(blog: Blog, post: BlogPost, *, wayback: bool = False, l
     the first ``batch`` comments in time order (default ``default_batch``). ``abbr``
     gives the post an ``abbr.published[title]`` timestamp. ``reply_wrapper`` puts a
     thread's replies in a ``div`` inside ``ol#cID-ra``, as Blogger does. ``wayback``
-    rewrites links with ``/web/TIMESTAMP/`` and adds the archive's toolbar.
+    rewrites links with ``/web/TIMESTAMP/`` and adds the archive's toolbar. ``custom``
+    is a template of the blog's own: no microdata (the blog's and post's ids only in
+    Blogger's links), no date header, and the post's timestamp shows the day.
     """
     language = language or blog.language
     if post.draft:
@@ -1008,12 +1010,14 @@ def render_threaded_page(blog: Blog, post: BlogPost, *, wayback: bool = False, l
                            "id": "comment-editor-src"}),
                    h("iframe", {"id": "comment-editor", "name": "comment-editor", "src": "", "height": "410px",
                                 "width": "100%"})))
-    return _page(blog, post, language, link, comments, abbr=abbr, wayback=wayback)
+    return _page(blog, post, language, link, comments, abbr=abbr, wayback=wayback, custom=custom)
 
 
 def render_classic_page(blog: Blog, post: BlogPost, *, wayback: bool = False, language: Optional[str] = None,
-                        abbr: bool = True) -> bytes:
+                        abbr: bool = True, custom: bool = False) -> bytes:
     """A saved post page with Blogger's classic comments: one flat list in time order.
+
+    ``custom`` as for ``render_threaded_page``.
 
     Replies are comments like any other here (``expected_classic``): the markup has no
     nesting. A removed comment shows ``span.deleted-comment``.
@@ -1059,7 +1063,7 @@ def render_classic_page(blog: Blog, post: BlogPost, *, wayback: bool = False, la
                  h("p", {"class": "comment-footer"},
                    h("a", {"href": link(f"https://www.blogger.com/comment.g?blogID={blog.id}&postID={post.id}"),
                            "onclick": ""}, say["post_comment"])))
-    return _page(blog, post, language, link, comments, abbr=abbr, wayback=wayback)
+    return _page(blog, post, language, link, comments, abbr=abbr, wayback=wayback, custom=custom)
 
 
 def _count_heading(count: int, say: dict) -> str:
@@ -1113,7 +1117,7 @@ _WAYBACK_HEAD = """
 
 
 def _page(blog: Blog, post: BlogPost, language: str, link: _Links, comments: Markup, *, abbr: bool,
-          wayback: bool) -> bytes:
+          wayback: bool, custom: bool = False) -> bytes:
     say = words(language)
     url = post_url(blog, post)
     local = post.published.astimezone(blog.tz)
@@ -1122,16 +1126,23 @@ def _page(blog: Blog, post: BlogPost, language: str, link: _Links, comments: Mar
     if post.labels:
         tags = [h("a", {"href": link(f"{blog.url}/search/label/{label}"), "rel": "tag"}, label) for label in post.labels]
         labels = h("span", {"class": "post-labels"}, say["labels"] + " ", join(*tags, sep=", "))
+    shown = date_header(local.date(), language) if custom else clock(local, language)
     stamp = h("abbr", {"class": "published", "itemprop": "datePublished", "title": local.isoformat(timespec="seconds")},
-              clock(local, language)) if abbr else h("span", {"class": "timestamp"}, clock(local, language))
+              shown) if abbr else h("span", {"class": "timestamp"}, shown)
+    microdata = not custom
+    share = h("div", {"class": "post-share-buttons"}, *(
+        h("a", {"class": f"share-button sb-{target}", "target": "_blank", "title": title,
+                "href": link(f"https://www.blogger.com/share-post.g?blogID={blog.id}&postID={post.id}&target={target}")},
+          h("span", {"class": "share-button-link-text"}, title))
+        for target, title in (("email", "Email This"), ("blog", "BlogThis!"))))
     article = h(
         "div", {"class": "date-outer"},
-        h("h2", {"class": "date-header"}, h("span", {}, date_header(local.date(), language))),
+        None if custom else h("h2", {"class": "date-header"}, h("span", {}, date_header(local.date(), language))),
         h("div", {"class": "date-posts"}, h("div", {"class": "post-outer"}, h(
             "div", {"class": "post hentry uncustomized-post-template", "itemprop": "blogPost", "itemscope": "itemscope",
                     "itemtype": "http://schema.org/BlogPosting"},
-            h("meta", {"content": blog.id, "itemprop": "blogId"}),
-            h("meta", {"content": post.id, "itemprop": "postId"}),
+            h("meta", {"content": blog.id, "itemprop": "blogId"}) if microdata else None,
+            h("meta", {"content": post.id, "itemprop": "postId"}) if microdata else None,
             h("a", {"name": post.id}),
             h("h3", {"class": "post-title entry-title", "itemprop": "name"}, post.title),
             h("div", {"class": "post-header"}, h("div", {"class": "post-header-line-1"})),
@@ -1150,7 +1161,7 @@ def _page(blog: Blog, post: BlogPost, language: str, link: _Links, comments: Mar
                 h("span", {"class": "post-timestamp"}, say["at"] + " ", h("meta", {"content": url, "itemprop": "url"}),
                   h("a", {"class": "timestamp-link", "href": link(url), "rel": "bookmark", "title": "permanent link"},
                     stamp)),
-                " ", labels))),
+                " ", labels), share)),
             comments)))
     sidebar = _sidebar(blog, post, say, link)
     head = [

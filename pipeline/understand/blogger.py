@@ -49,7 +49,7 @@ def normalise_thread(thread: RemoteThread) -> tuple[Post, list[Comment], list[Me
 
 def _post_date(published_at: Optional[str], date_text: Optional[str]) -> Optional[PostDate]:
     """The day of the post in the time zone its file gives, from its exact time or,
-    failing that, its page's date header."""
+    failing that, the date its page shows (date header or timestamp)."""
     moment = instant(published_at)
     if moment is not None:
         day = moment.date()
@@ -58,7 +58,7 @@ def _post_date(published_at: Optional[str], date_text: Optional[str]) -> Optiona
         day = parse_shown_date(date_text)
         if day is None:
             return None
-        evidence = f"the page's date header {date_text!r}"
+        evidence = f"the date the page shows, {date_text!r}"
     return PostDate(day.isoformat(), "day", SOURCE, evidence, day, day)
 
 
