@@ -58,13 +58,13 @@ CREATE TABLE IF NOT EXISTS sources (
     UNIQUE (archive_id, path)
 );
 
--- Everyone a post or comment is by, as far as anything says: one row per Blogger
--- profile, per name typed in (with its website), per signature. Anonymous is no
--- one: an anonymous comment has no author.
+-- Everyone a post or comment is by, as far as anything says: one row per profile
+-- (Blogger's, Google+), per name typed in (with its website), per signature.
+-- Anonymous is no one: an anonymous comment has no author.
 CREATE TABLE IF NOT EXISTS authors (
     id INTEGER PRIMARY KEY,         -- derived from key
     name TEXT,                      -- as written
-    profile_url TEXT,               -- the Blogger profile, or the website given with a name
+    profile_url TEXT,               -- the profile (Blogger, Google+), or the website given with a name
     kind TEXT NOT NULL,             -- profile, name (typed in), signature (how a comment is signed)
     key TEXT NOT NULL UNIQUE        -- what makes mentions one author: the profile, or the kind and name
 );

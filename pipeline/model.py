@@ -13,10 +13,10 @@ class PipelineError(Exception):
 class Author:
     """Who wrote a post or a comment, as far as anything says.
 
-    ``kind`` is ``profile`` (a Blogger profile: ``profile_url`` is it), ``name`` (a name
-    typed in, with the website given, if any) or ``signature`` (a name the comment is
-    signed with: a name someone wrote, not a verified person). An anonymous comment
-    has no author at all.
+    ``kind`` is ``profile`` (a profile, Blogger's or Google+: ``profile_url`` is it),
+    ``name`` (a name typed in, with the website given, if any) or ``signature`` (a
+    name the comment is signed with: a name someone wrote, not a verified person). An
+    anonymous comment has no author at all.
     """
 
     name: Optional[str]

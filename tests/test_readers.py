@@ -273,3 +273,23 @@ def test_a_large_export_is_written_in_parts_wholly(tmp_path, monkeypatch):
     assert db["posts"].count == 30
     assert db["comments"].count == sum(1 for p in posts for _ in p.iter_comments())
     assert check_database(db) == []
+
+
+@pytest.mark.parametrize("uri, kind", [
+    ("https://www.blogger.com/profile/04765892937555860461", "profile"),
+    ("http://www.blogger.com/profile/123", "profile"),
+    ("https://plus.google.com/112233445566778899001", "profile"),
+    ("https://plus.google.com/u/0/112233445566778899001", "profile"),
+    ("https://plus.google.com/+JaneDoe", "profile"),
+    ("https://profiles.google.com/112233445566778899001", "profile"),
+    ("https://plus.google.com/communities/1122334455", "name"),
+    ("https://www.blogger.com/profile/", "name"),
+    ("https://example.org/", "name"),
+    ("https://example.org/?u=https://www.blogger.com/profile/1", "name"),
+    (None, "name"),
+])
+def test_a_google_account_s_profile_is_a_profile_and_a_website_a_name(uri, kind):
+    from pipeline.read.blogger import author_of
+
+    assert author_of("Jane Doe", uri).kind == kind
+    assert (author_of("Anonymous", uri) is None) == (uri is None)  # "Anonymous" with a link is someone

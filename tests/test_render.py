@@ -61,7 +61,7 @@ def threads(flat):
 def person(name, url, anonymous_name="Anonymous"):
     if not url and name == anonymous_name:
         return None
-    kind = "profile" if url and re.match(r"https://www\.blogger\.com/profile/\d+$", url) else "name"
+    kind = "profile" if url and re.match(r"https://(www\.blogger\.com/profile|plus\.google\.com)/\d+$", url) else "name"
     return {"name": name, "profile_url": url or None, "kind": kind}
 
 

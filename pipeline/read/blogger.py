@@ -20,8 +20,11 @@ from .html import html_to_text
 # Names Blogger shows for a commenter who gave none, in the languages of its pages.
 ANONYMOUS_NAMES = frozenset({"", "anonymous", "anonym", "anonyme", "anónimo", "anonimo", "anoniem", "anônimo",
                              "anonimowy", "anonymní", "névtelen", "anonyymi", "anonymt"})
-# A Blogger profile, as opposed to a website a commenter gave with a name.
-_PROFILE = re.compile(r"^https?://(?:www\.)?blogger\.com/profile/\d+", re.I)
+# A Google account's profile, as opposed to a website a commenter gave with a name:
+# Blogger's own, or a Google+ or Google profile, which exports of 2011 to 2019 give
+# for authors who had linked one (by number or by a +name).
+_PROFILE = re.compile(r"^https?://(?:(?:www\.)?blogger\.com/profile/\d+"
+                      r"|plus\.google\.com/(?:u/\d+/)?(?:\d+|\+[^/?#\s]+)|profiles\.google\.com/\d+)", re.I)
 # tag:blogger.com,1999:blog-BLOG.post-ID, .page-ID; the number is what identifies it.
 _TAG_ID = re.compile(r"blog-(?P<blog>\d+)(?:\.(?P<what>post|page)-(?P<id>\d+))?")
 _TRAILING_NUMBER = re.compile(r"(\d+)/*$")
@@ -72,8 +75,9 @@ def author_of(name: Optional[str], uri: Optional[str]) -> Optional[Author]:
     """The author a file names, or None for an anonymous commenter.
 
     A commenter with no link and the name Blogger gives nobody ("Anonymous", in the
-    page's language) is anonymous: no one's name. A profile link makes a ``profile``
-    author; a name typed in, with or without a website, a ``name`` one. (Takeout types
+    page's language) is anonymous: no one's name. A profile link (Blogger's, Google+)
+    makes a ``profile`` author; a name typed in, with or without a website, a ``name``
+    one. (Takeout types
     name-only commenters ANONYMOUS too: their name tells them apart.)
     """
     name = " ".join((name or "").split())

@@ -91,8 +91,9 @@ Paragraph = tuple  # of Line
 class Author:
     """Who wrote a post or a comment.
 
-    ``kind`` is ``anonymous`` (no name, no profile), ``profile`` (a Blogger profile:
-    ``url`` is ``https://www.blogger.com/profile/NNN``) or ``name`` (a name typed in,
+    ``kind`` is ``anonymous`` (no name, no profile), ``profile`` (a Google account's
+    profile: ``url`` is ``https://www.blogger.com/profile/NNN`` or, for some,
+    ``https://plus.google.com/NNN``) or ``name`` (a name typed in,
     OpenID or Name/URL style: ``url`` is the website given, or None).
     """
 
@@ -445,7 +446,12 @@ def draw_blog_settings(rng: random.Random) -> Blog:
 
 
 def _profile_url(rng: random.Random) -> str:
-    return f"https://www.blogger.com/profile/{rng.randrange(10**20):020d}"
+    # One profile in four is a Google+ one, as exports of 2011 to 2019 give for
+    # authors who had linked it (read from the number drawn: the draws stay as they were).
+    number = rng.randrange(10**20)
+    if number % 4 == 0:
+        return f"https://plus.google.com/1{number:020d}"
+    return f"https://www.blogger.com/profile/{number:020d}"
 
 
 def _people(rng: random.Random, count: int) -> list[Author]:
