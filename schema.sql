@@ -4,7 +4,7 @@
 -- meaning: a database built with another version is refused, with the advice to
 -- rebuild it, or upgraded in place where a column was only added (6 to 7:
 -- archives.blog_zone; see store/schema.py).
-PRAGMA user_version = 7;
+PRAGMA user_version = 8;
 
 -- What ids rest on. A file is known by its archive and its path within the
 -- archive's folder: never by the path as typed, nor by where the command ran. Its
@@ -32,8 +32,10 @@ CREATE TABLE IF NOT EXISTS archives (
     last_loaded TEXT NOT NULL,
     blog_author TEXT,               -- `pipeline load --blog-author NAME`: whom readers of its dumps address as the
                                     -- blog's author (Blogger's files name the post's author themselves)
-    blog_zone TEXT                  -- `pipeline load --blog-zone ZONE` (Europe/London): the blog's time zone, for
+    blog_zone TEXT,                 -- `pipeline load --blog-zone ZONE` (Europe/London): the blog's time zone, for
                                     -- files that give times in UTC only (Takeout): the clock its comments showed
+    reader INTEGER                  -- the version of the reading rules its files were read with; a load by
+                                    -- other rules reads them all again
 );
 
 -- One row per raw file.

@@ -1,7 +1,8 @@
 import json
 import os
-import shutil
 import re
+import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -84,3 +85,22 @@ def db(tmp_path):
     database = open_database(tmp_path / "test.db")
     yield database
     database.close()
+
+
+def as_older_schema(db_path, version, without):
+    """Make the database at ``db_path`` as schema ``version`` left it: the archives
+    table without the columns ``without`` that later versions added (rebuilt: SQLite
+    cannot drop a last column followed by comments)."""
+    columns = (("id", "INTEGER PRIMARY KEY"), ("name", "TEXT NOT NULL UNIQUE"), ("root", "TEXT NOT NULL"),
+               ("first_loaded", "TEXT NOT NULL"), ("last_loaded", "TEXT NOT NULL"), ("blog_author", "TEXT"),
+               ("blog_zone", "TEXT"), ("reader", "INTEGER"))
+    kept = [(name, kind) for name, kind in columns if name not in without]
+    listed = ", ".join(name for name, _ in kept)
+    con = sqlite3.connect(db_path)
+    assert [row[1] for row in con.execute("PRAGMA table_info(archives)")] == [name for name, _ in columns], \
+        "the archives table changed: update this helper"
+    con.executescript(f"""PRAGMA foreign_keys = OFF; BEGIN;
+        CREATE TABLE older ({', '.join(f'{name} {kind}' for name, kind in kept)});
+        INSERT INTO older SELECT {listed} FROM archives; DROP TABLE archives;
+        ALTER TABLE older RENAME TO archives; PRAGMA user_version = {version}; COMMIT;""")
+    con.close()

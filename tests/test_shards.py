@@ -286,3 +286,34 @@ def test_the_command_line_parses_on_a_scheduler_and_loads(client, tmp_path, monk
     assert result.exit_code == 2 and "add --engine dask --out SHARDS_DIR" in result.stderr
     result = runner.invoke(cli, ["parse", str(sorted(RAW.iterdir())[0])])
     assert result.exit_code == 0 and json.loads(result.stdout)["layout"]
+
+
+def test_shards_of_other_reading_rules_are_refused(client, small, tmp_path):
+    parse_to_shards([small], tmp_path / "shards", client=client)
+    manifest = tmp_path / "shards" / "manifest.json"
+    made = json.loads(manifest.read_text())
+    made["reader_version"] -= 1
+    manifest.write_text(json.dumps(made))
+    db = open_database(tmp_path / "blog.db")
+    with pytest.raises(ShardsError, match="parsed by other reading rules .*: parse the files again"):
+        load_shards(db, tmp_path / "shards")
+    db.close()
+
+
+def test_shards_write_again_the_files_an_archive_read_by_other_rules_holds(client, small, tmp_path):
+    made = parse_to_shards([small], tmp_path / "shards", client=client)
+    db_path = tmp_path / "blog.db"
+    direct_load(small, db_path)
+    before = tables(db_path)
+    con = sqlite3.connect(db_path)
+    with con:
+        con.execute("UPDATE archives SET reader = reader - 1")
+    con.close()
+    report = shards_load(tmp_path / "shards", db_path)
+    assert report.unchanged == 0 and report.loaded > 0
+    con = sqlite3.connect(db_path)
+    assert con.execute("SELECT count(*) FROM sources WHERE mtime_ns IS NULL OR sha256 = ''").fetchone() == (0,)
+    con.close()
+    assert tables(db_path) == before
+    again = shards_load(tmp_path / "shards", db_path)
+    assert (again.loaded, again.unchanged) == (0, made.files)

@@ -24,6 +24,7 @@ from typing import Iterable, Optional
 import sqlite_utils
 
 from ..model import PipelineError
+from ..parse import READER_VERSION
 
 # Files hashed to recognise an archive that moved.
 SAMPLE_FILES = 16
@@ -40,10 +41,11 @@ class Archive:
     root: str  # absolute, symlinks resolved
     blog_author: Optional[str] = None
     blog_zone: Optional[str] = None  # IANA name (Europe/London)
+    reader: Optional[int] = READER_VERSION  # the reading rules its files were read with
 
 
 # An Archive's fields, as columns of the archives table.
-_COLUMNS = "id, name, root, blog_author, blog_zone"
+_COLUMNS = "id, name, root, blog_author, blog_zone, reader"
 
 
 @dataclass(frozen=True)
@@ -207,9 +209,10 @@ def ensure_archive(db: sqlite_utils.Database, name: str, root: str, blog_author:
 def _create(db: sqlite_utils.Database, name: str, root: str, blog_author: Optional[str] = None,
             blog_zone: Optional[str] = None) -> Archive:
     stamp = now()
-    cursor = db.execute("INSERT INTO archives (name, root, first_loaded, last_loaded, blog_author, blog_zone) "
-                        "VALUES (?, ?, ?, ?, ?, ?)", [name, root, stamp, stamp, blog_author, blog_zone])
-    return Archive(cursor.lastrowid, name, root, blog_author, blog_zone)
+    cursor = db.execute(
+        "INSERT INTO archives (name, root, first_loaded, last_loaded, blog_author, blog_zone, reader) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)", [name, root, stamp, stamp, blog_author, blog_zone, READER_VERSION])
+    return Archive(cursor.lastrowid, name, root, blog_author, blog_zone, READER_VERSION)
 
 
 def _move(db: sqlite_utils.Database, archive: Archive, root: str) -> None:
@@ -229,7 +232,13 @@ def set_blog_zone(db: sqlite_utils.Database, archives: Iterable[Archive], zone: 
     _set(db, archives, "blog_zone", zone)
 
 
-def _set(db: sqlite_utils.Database, archives: Iterable[Archive], column: str, value: str) -> None:
+def set_reader(db: sqlite_utils.Database, archives: Iterable[Archive]) -> None:
+    """Record that the archives' files are read by these reading rules
+    (``READER_VERSION``); where they were read by others, they are read again."""
+    _set(db, archives, "reader", READER_VERSION)
+
+
+def _set(db: sqlite_utils.Database, archives: Iterable[Archive], column: str, value) -> None:
     for archive in {a.id: a for a in archives}.values():
         if getattr(archive, column) == value:
             continue

@@ -10,11 +10,12 @@ from ..model import PipelineError
 
 # Raise with user_version in schema.sql whenever a table changes shape or its ids
 # change meaning.
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 # Older versions a load brings up to this one in place, each by the statements that
 # take it one version up: columns added, nothing whose meaning changed.
 UPGRADES = {
     6: ["ALTER TABLE archives ADD COLUMN blog_zone TEXT"],
+    7: ["ALTER TABLE archives ADD COLUMN reader INTEGER"],  # NULL: read by rules older than any recorded
 }
 
 

@@ -42,8 +42,9 @@ import sqlite_utils
 
 from .. import __version__
 from ..model import Issue, PipelineError
+from ..parse import READER_VERSION
 from .archives import (Archive, all_archives, ensure_archive, mark_loaded, resolve_targets, set_blog_author,
-                       set_blog_zone)
+                       set_blog_zone, set_reader)
 from .finish import ensure_finished
 from .load import orphan_rows, read_feed, stoppable
 from .plan import Job, iter_files
@@ -278,6 +279,7 @@ def write_manifest(out: Path, archives: list[Archive], batches: int, counts: dic
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "schema_version": SCHEMA_VERSION,
+        "reader_version": READER_VERSION,
         "pipeline_version": __version__,
         "made": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "archives": [{"id": a.id, "name": a.name, "root": a.root, "blog_author": a.blog_author,
@@ -341,6 +343,9 @@ def read_manifest(folder: Path) -> dict:
             table: list(COLUMNS[table]) for table in TABLES}:
         raise ShardsError(f"{folder} was parsed by another version of the pipeline (schema version "
                           f"{manifest.get('schema_version')}, this is {SCHEMA_VERSION}): parse the files again")
+    if manifest.get("reader_version") != READER_VERSION:
+        raise ShardsError(f"{folder} was parsed by other reading rules (reader version "
+                          f"{manifest.get('reader_version')}, this is {READER_VERSION}): parse the files again")
     for batch in range(manifest["batches"]):
         for table in shard_tables():
             if not (folder / table / part_name(batch)).is_file():
@@ -483,6 +488,10 @@ class _ShardLoad:
                         f"the archive {made['name']!r} has {here!r} as its {what} here, its shards were parsed "
                         f"with {made.get(field)!r}: parse them again with "
                         + (f"{option} {here!r}" if here else f"no {option}"))
+        # The shards were read by these rules: an archive's files read here by others
+        # are written again from them.
+        with db.atomic():
+            set_reader(db, self.archives.values())
         self.batches = manifest["batches"]
         self.loaded_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
         self.cached: tuple[int, list[Unit]] = (-1, [])

@@ -304,7 +304,7 @@ class Writer:
             return None
         source_id, fmt, root, path = row
         if fmt == PAGE and rows.format in FEEDS:
-            self._give_up(source_id, rows.source_id, SUPERSEDED, f"a page of a post that {job.shown} holds")
+            self._give_up(source_id, rows.source_id, SUPERSEDED, f"a page of post {remote_id}, which {job.shown} holds")
             return None
         return source_id, display_path(os.path.join(root, path))
 
