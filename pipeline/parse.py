@@ -31,13 +31,13 @@ from .understand.blogger import normalise_thread
 from .understand.normalise import normalise_post
 from .understand.people import understand_people
 
-# The layout recorded for a file that could not be read as a post page at all.
 # The version of the reading rules (readers, splitting, dates, people): raise it with
 # any change that reads a file whose bytes did not change into other rows. An
 # archive records the version its files were read with (``archives.reader``), and a
 # load into an archive read by other rules reads all its files again.
 READER_VERSION = 1
 
+# The layout recorded for a file that could not be read as a post page at all.
 NOT_READ = "none"
 # The layout of a feed: a whole blog, its entries.
 FEED = "feed"

@@ -77,8 +77,8 @@ def author_of(name: Optional[str], uri: Optional[str]) -> Optional[Author]:
     A commenter with no link and the name Blogger gives nobody ("Anonymous", in the
     page's language) is anonymous: no one's name. A profile link (Blogger's, Google+)
     makes a ``profile`` author; a name typed in, with or without a website, a ``name``
-    one. (Takeout types
-    name-only commenters ANONYMOUS too: their name tells them apart.)
+    one. (Takeout types name-only commenters ANONYMOUS too: their name tells them
+    apart.)
     """
     name = " ".join((name or "").split())
     uri = (uri or "").strip() or None

@@ -17,9 +17,9 @@ The post: ``meta[itemprop=postId]`` or ``div#post-body-ID``, ``.post-title``,
 ``.post-body``, ``abbr.published[title]`` where the template has it, else the date
 header or, without one, ``.post-timestamp`` when it shows a date, and
 ``link[rel=canonical]``; the blog's id from ``meta[itemprop=blogId]``, else from
-Blogger's links about the post (``?blogID=B&postID=P``). A Wayback copy's links lose their
-``/web/TIMESTAMP/`` prefix. The page is parsed by lxml's HTML parser, which recovers
-broken markup as browsers do; nothing in it is fetched or run.
+Blogger's links about the post (``?blogID=B&postID=P``). A Wayback copy's links
+lose their ``/web/TIMESTAMP/`` prefix. The page is parsed by lxml's HTML parser,
+which recovers broken markup as browsers do; nothing in it is fetched or run.
 """
 from __future__ import annotations
 
@@ -121,6 +121,7 @@ def _post(document) -> Entry:
     if header is None:
         header = _first(document, f"//*[{_has_class('post-timestamp')}]")
     blog = _first(document, "//meta[@itemprop='blogId']")
+    blog_id = (blog.get("content") or None) if blog is not None else None
     author = _first(document, f"//*[{_has_class('post-author')}]")
     author_link = author.xpath(".//a[@href]") if author is not None else []
     author_name = author.xpath(f".//*[@itemprop='name']") if author is not None else []
@@ -133,7 +134,7 @@ def _post(document) -> Entry:
         kind="page" if url and urlsplit(url).path.startswith("/p/") else "post",
         remote_id=remote_id,
         line=body.sourceline or 1,
-        blog_id=((blog.get("content") or None) if blog is not None else None) or _blog_in_links(document, remote_id),
+        blog_id=blog_id or _blog_in_links(document, remote_id),
         published_at=iso_time(abbr.get("title")) if abbr is not None else None,
         title=" ".join(title.text_content().split()) if title is not None else "",
         content=_inner_html(body),
