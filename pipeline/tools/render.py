@@ -1023,10 +1023,9 @@ def render_classic_page(blog: Blog, post: BlogPost, *, wayback: bool = False, la
                         abbr: bool = True, custom: bool = False) -> bytes:
     """A saved post page with Blogger's classic comments: one flat list in time order.
 
-    ``custom`` as for ``render_threaded_page``.
-
     Replies are comments like any other here (``expected_classic``): the markup has no
-    nesting. A removed comment shows ``span.deleted-comment``.
+    nesting. A removed comment shows ``span.deleted-comment``. ``custom`` as for
+    ``render_threaded_page``.
     """
     language = language or blog.language
     if post.draft:
@@ -1135,7 +1134,6 @@ def _page(blog: Blog, post: BlogPost, language: str, link: _Links, comments: Mar
     shown = date_header(local.date(), language) if custom else clock(local, language)
     stamp = h("abbr", {"class": "published", "itemprop": "datePublished", "title": local.isoformat(timespec="seconds")},
               shown) if abbr else h("span", {"class": "timestamp"}, shown)
-    microdata = not custom
     share = h("div", {"class": "post-share-buttons"}, *(
         h("a", {"class": f"share-button sb-{target}", "target": "_blank", "title": title,
                 "href": link(f"https://www.blogger.com/share-post.g?blogID={blog.id}&postID={post.id}&target={target}")},
@@ -1147,8 +1145,8 @@ def _page(blog: Blog, post: BlogPost, language: str, link: _Links, comments: Mar
         h("div", {"class": "date-posts"}, h("div", {"class": "post-outer"}, h(
             "div", {"class": "post hentry uncustomized-post-template", "itemprop": "blogPost", "itemscope": "itemscope",
                     "itemtype": "http://schema.org/BlogPosting"},
-            h("meta", {"content": blog.id, "itemprop": "blogId"}) if microdata else None,
-            h("meta", {"content": post.id, "itemprop": "postId"}) if microdata else None,
+            None if custom else h("meta", {"content": blog.id, "itemprop": "blogId"}),
+            None if custom else h("meta", {"content": post.id, "itemprop": "postId"}),
             h("a", {"name": post.id}),
             h("h3", {"class": "post-title entry-title", "itemprop": "name"}, post.title),
             h("div", {"class": "post-header"}, h("div", {"class": "post-header-line-1"})),
