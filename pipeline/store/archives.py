@@ -220,6 +220,17 @@ def _move(db: sqlite_utils.Database, archive: Archive, root: str) -> None:
     archive.root = root
 
 
+def apply_settings(db: sqlite_utils.Database, archives: Iterable[Archive], blog_author: Optional[str] = None,
+                   blog_zone: Optional[str] = None) -> None:
+    """Give the archives the settings a load names (``--blog-author``, ``--blog-zone``;
+    None: as they are)."""
+    archives = list(archives)
+    if blog_author is not None:
+        set_blog_author(db, archives, blog_author)
+    if blog_zone is not None:
+        set_blog_zone(db, archives, blog_zone)
+
+
 def set_blog_author(db: sqlite_utils.Database, archives: Iterable[Archive], name: str) -> None:
     """Record whom the archives' readers address as the blog's author; where that
     changes, their files are read again (what their references point at may change)."""

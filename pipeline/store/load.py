@@ -25,8 +25,7 @@ from typing import Callable, Iterable, Iterator, NamedTuple, Optional
 
 import sqlite_utils
 
-from .archives import (Archive, all_archives, mark_loaded, real, resolve_targets, set_blog_author, set_blog_zone,
-                       set_reader)
+from .archives import Archive, all_archives, apply_settings, mark_loaded, real, resolve_targets, set_reader
 from .finish import ensure_finished, mark_unfinished, timed
 from .plan import Gone, Job, Unchanged, Walked, display_path, find_gone, iter_decisions, iter_files, iter_named
 from ..parse import feed_file
@@ -138,10 +137,7 @@ def _load(db, paths, archive_name, blog_author, blog_zone, keep_missing, on_file
     cold = db.execute("SELECT 1 FROM sources LIMIT 1").fetchone() is None
     with db.atomic():
         targets = resolve_targets(db, paths, archive_name)
-        if blog_author is not None:
-            set_blog_author(db, [target.archive for target in targets], blog_author)
-        if blog_zone is not None:
-            set_blog_zone(db, [target.archive for target in targets], blog_zone)
+        apply_settings(db, [target.archive for target in targets], blog_author, blog_zone)
         set_reader(db, [target.archive for target in targets])
     archives = all_archives(db)
     writer = Writer(db, report, cold, on_file)

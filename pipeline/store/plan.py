@@ -151,8 +151,7 @@ def iter_decisions(db: sqlite_utils.Database, walked: Iterable[Walked],
         for item in chunk:
             row = known.get((item.archive.id, item.path))
             if row is None:
-                yield Job(item.file, item.path, item.archive.id, new_id(item), item.shown,
-                          blog_author=item.archive.blog_author, blog_zone=item.archive.blog_zone)
+                yield _job(item, new_id(item))
                 continue
             source_id, sha256, size, mtime_ns = row
             try:
@@ -163,8 +162,14 @@ def iter_decisions(db: sqlite_utils.Database, walked: Iterable[Walked],
             if unchanged:
                 yield Unchanged(item)
             else:
-                yield Job(item.file, item.path, item.archive.id, source_id, item.shown, sha256, recorded=True,
-                          blog_author=item.archive.blog_author, blog_zone=item.archive.blog_zone)
+                yield _job(item, source_id, sha256, recorded=True)
+
+
+def _job(item: Walked, source_id: int, known_sha256: Optional[str] = None, recorded: bool = False) -> Job:
+    """The job of reading a walked file, with its archive's settings; ``known_sha256``
+    and ``recorded`` as ``Job`` has them, for a file the database holds."""
+    return Job(item.file, item.path, item.archive.id, source_id, item.shown, known_sha256, recorded=recorded,
+               blog_author=item.archive.blog_author, blog_zone=item.archive.blog_zone)
 
 
 def _recorded(db: sqlite_utils.Database, chunk: list[Walked]) -> dict[tuple[int, str], tuple]:

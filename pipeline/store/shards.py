@@ -43,8 +43,8 @@ import sqlite_utils
 from .. import __version__
 from ..model import Issue, PipelineError
 from ..parse import READER_VERSION
-from .archives import (Archive, all_archives, ensure_archive, mark_loaded, resolve_targets, set_blog_author,
-                       set_blog_zone, set_reader)
+from .archives import (Archive, all_archives, apply_settings, ensure_archive, mark_loaded, resolve_targets,
+                       set_reader)
 from .finish import ensure_finished
 from .load import orphan_rows, read_feed, stoppable
 from .plan import Job, iter_files
@@ -157,10 +157,7 @@ def plan_files(paths: Iterable[str | os.PathLike], archive: Optional[str] = None
     db = sqlite_utils.Database(memory=True)
     ensure_schema(db)
     targets = resolve_targets(db, list(paths), archive)
-    if blog_author is not None:
-        set_blog_author(db, [target.archive for target in targets], blog_author)
-    if blog_zone is not None:
-        set_blog_zone(db, [target.archive for target in targets], blog_zone)
+    apply_settings(db, [target.archive for target in targets], blog_author, blog_zone)
     archives = all_archives(db)
     by_id = {a.id: a for a in archives}
 
