@@ -3,11 +3,13 @@ loaded: every format of a thread gives the same posts, comments, parents and tex
 with authors and times exactly as the file gives them."""
 import json
 import random
+import re
 import shutil
 from pathlib import Path
 
 import lxml.html
 import pytest
+from hypothesis import given, strategies as st
 
 from pipeline.parse import parse_bytes, parse_file
 from pipeline.store.audit import check_database
@@ -293,3 +295,12 @@ def test_a_google_account_s_profile_is_a_profile_and_a_website_a_name(uri, kind)
 
     assert author_of("Jane Doe", uri).kind == kind
     assert (author_of("Anonymous", uri) is None) == (uri is None)  # "Anonymous" with a link is someone
+
+
+@given(st.text(alphabet=st.sampled_from(" \t\n\r\f\u00a0\u2003ab\u00e9"), max_size=60))
+def test_white_space_in_html_text_is_one_space_as_the_rule_says(text):
+    from pipeline.read.html import one_space
+
+    # Rule 1 of ``read.html``: a run of HTML's white space is one space; a
+    # non-breaking or other white space is a character of the text.
+    assert one_space(text) == re.sub(r"[ \t\n\r\f]+", " ", text)

@@ -26,7 +26,18 @@ import lxml.html
 BLOCKS = frozenset({"p", "div", "blockquote", "ul", "ol", "li", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5",
                     "h6", "pre", "table", "tr"})
 SILENT = frozenset({"script", "style", "noscript", "template", "iframe", "object", "embed", "img", "head", "title"})
-_SPACE = re.compile(r"[ \t\n\r\f]+")
+_RUN_OF_SPACES = re.compile("  +")
+
+
+def one_space(text: str) -> str:
+    """Every run of HTML's white space (space, tab, line feed, carriage return, form
+    feed) in ``text`` as one space; other white space, such as a non-breaking space,
+    kept. Most text nodes have no run at all, so this looks for each before changing
+    anything: several times faster than one regular expression over every character."""
+    for c in "\n\t\r\f":
+        if c in text:
+            text = text.replace(c, " ")
+    return _RUN_OF_SPACES.sub(" ", text) if "  " in text else text
 
 
 def html_parser() -> lxml.html.HTMLParser:
@@ -49,7 +60,7 @@ def html_to_text(fragment: str) -> str:
     if not fragment or not fragment.strip():
         return ""
     if "<" not in fragment and "&" not in fragment:
-        return tidy(_SPACE.sub(" ", fragment))
+        return tidy(one_space(fragment))
     try:
         root = lxml.html.fragment_fromstring(fragment, create_parent="div", parser=html_parser())
     except (lxml.etree.ParserError, ValueError):
@@ -66,11 +77,11 @@ def element_text(element) -> str:
 
 def _children(element, pieces: list[str]) -> None:
     if element.text:
-        pieces.append(_SPACE.sub(" ", element.text))
+        pieces.append(one_space(element.text))
     for child in element:
         _element(child, pieces)
         if child.tail:
-            pieces.append(_SPACE.sub(" ", child.tail))
+            pieces.append(one_space(child.tail))
 
 
 def _element(element, pieces: list[str]) -> None:
