@@ -1,7 +1,10 @@
 """Reading Blogger's export and Google Takeout's feed: one Atom file for a whole blog.
 
 The file is streamed (``lxml.etree.iterparse``), each entry read and let go as it
-ends, so memory stays flat however large the file. Entries are matched by the local
+ends, so memory stays flat however large the file; a large file is cut into ranges
+at entries' ends, each read on a core of its own (``cut_feed``). Entries are set
+aside on disk as they are read and given back post by post (``iter_set_aside``):
+a feed lists comments apart from their posts. Entries are matched by the local
 names of their elements: namespace URIs vary between Blogger's files, and some real
 exports use an ``app:`` prefix they never declare (libxml2 recovers them, and the
 local name is what is left). Entities the file defines are never expanded, nothing
@@ -16,19 +19,21 @@ property ``blogger.contentRemoved``. Takeout: ``blogger:type``, ``blogger:status
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
+import marshal
 import os
 import sqlite3
 import tempfile
 import zoneinfo
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import BinaryIO, Iterator, Optional
+from typing import BinaryIO, Callable, Iterable, Iterator, Optional
 
 import lxml.etree
 
-from ..model import Issue
+from ..model import Author, Issue
 from .blogger import Entry, RemoteThread, author_of, iso_time, shown_clock, tag_parts, trailing_number
 from .html import xml_parser_options
 
@@ -65,33 +70,37 @@ class FeedReport:
     updated: Optional[str] = None  # the feed's own time: which of two exports is newer
     skipped: Counter = field(default_factory=Counter)  # draft, settings, template, trashed, ...
     issues: list[Issue] = field(default_factory=list)
+    # Whether the parser met anything it had to recover from: a feed read in ranges
+    # (``Cut``) is then read again as a whole, as only a whole read says what it holds.
+    recovered: bool = False
+
+    def add(self, other: "FeedReport") -> None:
+        """Add what reading another range of the same file found."""
+        self.format = other.format if other.format == TAKEOUT else self.format
+        self.blog_id = self.blog_id or other.blog_id
+        self.updated = self.updated or other.updated
+        self.skipped.update(other.skipped)
+        self.issues.extend(other.issues)
+        self.recovered = self.recovered or other.recovered
 
 
-def iter_entries(source: BinaryIO, report: FeedReport) -> Iterator[Entry]:
+def iter_entries(source: BinaryIO, report: FeedReport, line_offset: int = 0) -> Iterator[Entry]:
     """Every post, page and comment entry of a feed, in file order.
 
     Drafts, trashed entries, settings and templates are counted in ``report.skipped``,
     not given. Should the file be cut off or broken, the entries read whole before
     the break are given and the break is an issue in ``report.issues``; an entry
-    the break cut into is not given.
+    the break cut into is not given. ``line_offset`` is added to every line number
+    (``source`` being a range of a file, read after the file's header).
     """
-    for element in _iter_elements(source, report):
+    for element in _iter_elements(source, report, line_offset):
         entry = _entry(element, report)
         if entry is not None:
+            entry.line += line_offset
             yield entry
 
 
-def iter_heads(source: BinaryIO, report: FeedReport) -> Iterator[Head]:
-    """As ``iter_entries``, each entry's head only, with its XML for ``read_entry``."""
-    for element in _iter_elements(source, report):
-        head = _head(_children(element), report)
-        if head is not None:
-            kind, _, remote_id, post_id = head
-            yield Head(kind, remote_id, post_id, element.sourceline or 1,
-                       lxml.etree.tostring(element, encoding="utf-8"))
-
-
-def _iter_elements(source: BinaryIO, report: FeedReport) -> Iterator:
+def _iter_elements(source: BinaryIO, report: FeedReport, line_offset: int = 0) -> Iterator:
     """Each whole entry element of a feed, let go of once the caller is done with it."""
     # Only the ends of entries reach Python: the feed's own fields are read from the
     # root when the first entry ends, before anything is let go.
@@ -118,12 +127,14 @@ def _iter_elements(source: BinaryIO, report: FeedReport) -> Iterator:
             while element.getprevious() is not None:
                 del parent[0]
     except lxml.etree.XMLSyntaxError as error:
-        report.issues.append(Issue(error.lineno or 1, "broken-file", f"not well-formed XML: {error.msg}; "
-                                   "the entries before it are kept", "warning"))
+        report.recovered = True
+        report.issues.append(Issue((error.lineno or 1) + line_offset, "broken-file",
+                                   f"not well-formed XML: {error.msg}; the entries before it are kept", "warning"))
         return
+    report.recovered = report.recovered or len(context.error_log) > 0
     for error in context.error_log:
         if error.level_name == "FATAL":
-            report.issues.append(Issue(error.line or 1, "broken-file",
+            report.issues.append(Issue((error.line or 1) + line_offset, "broken-file",
                                        f"not well-formed XML: {error.message.strip()}; the entries read whole before "
                                        "it are kept", "warning"))
             break
@@ -164,18 +175,6 @@ def _children(element) -> dict[str, list]:
 def _text(children: dict[str, list], name: str) -> Optional[str]:
     found = children.get(name)
     return found[0].text if found else None
-
-
-@dataclass(frozen=True)
-class Head:
-    """What the loader needs of an entry to group it with its post: the rest of it is
-    read from ``xml``, where there are cores to spare (``read_entry``)."""
-
-    kind: str
-    remote_id: str
-    post_id: Optional[str]
-    line: int
-    xml: bytes
 
 
 def _head(children, report: FeedReport) -> Optional[tuple[str, Optional[str], str, Optional[str]]]:
@@ -221,22 +220,6 @@ def _entry(element, report: FeedReport) -> Optional[Entry]:
     if report.format == TAKEOUT or "type" in children:
         return _takeout_entry(element, children, head)
     return _export_entry(element, children, head)
-
-
-@functools.lru_cache(maxsize=1)
-def _entry_parser() -> lxml.etree.XMLParser:
-    """One parser for every entry a process reads whole: making one costs more than
-    parsing an entry."""
-    return lxml.etree.XMLParser(**xml_parser_options())
-
-
-def read_entry(head: Head, fmt: str) -> Entry:
-    """The whole of an entry that ``iter_heads`` gave the head of."""
-    element = lxml.etree.fromstring(head.xml, _entry_parser())
-    entry = _entry(element, FeedReport(format=fmt))
-    entry.line = head.line
-    entry.post_id = head.post_id  # as settled when grouping
-    return entry
 
 
 def _export_entry(element, children, head) -> Entry:
@@ -298,20 +281,49 @@ def iter_threads(source: BinaryIO, report: FeedReport) -> Iterator[RemoteThread]
         yield read_thread(raw, report.format)
 
 
-RawThread = tuple  # (Head of the post, [Heads of its comments])
+# -- a feed set aside, then given back post by post ------------------------------------
+#
+# A feed lists comments apart from their posts, in any order (an export: newest first,
+# all posts mixed). So its entries are set aside as they are read, each packed as
+# bytes in a database on disk, and given back post by post: memory holds one thread,
+# however large the file. A large file is read in ranges, each on a core of its own
+# (``cut_feed``), each range set aside in a database of its own.
+
+RawThread = tuple  # (the post's entry, [its comments' entries]), each packed (``pack``)
+
+_FIELDS = tuple(f.name for f in dataclasses.fields(Entry))
+_AUTHOR = _FIELDS.index("author")
+
+
+def pack(entry: Entry) -> bytes:
+    """An entry as bytes, to set aside or to send to another process (``unpack``)."""
+    values = [getattr(entry, name) for name in _FIELDS]
+    author = entry.author
+    values[_AUTHOR] = None if author is None else (author.name, author.profile_url, author.kind)
+    return marshal.dumps(tuple(values))
+
+
+def unpack(data: bytes) -> Entry:
+    values = list(marshal.loads(data))
+    if values[_AUTHOR] is not None:
+        values[_AUTHOR] = Author(*values[_AUTHOR])
+    return Entry(*values)
 
 
 def read_thread(raw: RawThread, fmt: str, zone: Optional[str] = None) -> RemoteThread:
-    """A thread of heads (``iter_raw_threads``) read whole.
+    """A thread set aside (``iter_set_aside``), its entries unpacked.
 
     ``zone``, the blog's time zone (an IANA name), gives the clock the blog showed
     beside each comment where the file does not: Takeout's times are in UTC.
     """
-    post, comments = raw
-    entries = [read_entry(comment, fmt) for comment in comments]
+    post_data, comments_data = raw
+    post = unpack(post_data)
+    entries = [unpack(data) for data in comments_data]
+    for entry in entries:
+        entry.post_id = post.remote_id  # as settled when grouping (a Takeout reply may name its parent)
     if zone is not None:
         _shown_in(entries, zone)
-    return RemoteThread(read_entry(post, fmt), entries)
+    return RemoteThread(post, entries)
 
 
 def _shown_in(entries: list[Entry], zone: str) -> None:
@@ -329,50 +341,282 @@ def _zone(name: str) -> zoneinfo.ZoneInfo:
 
 
 def iter_raw_threads(source: BinaryIO, report: FeedReport) -> Iterator[RawThread]:
-    """Each post of a feed with its comments, as heads, one post at a time, in file order.
-
-    A feed lists comments apart from their posts, in any order (an export: newest
-    first, all posts mixed). The entries are set aside in a temporary database
-    as they are read, then given back post by post: memory holds one thread, however
-    large the file. A comment whose post the file does not hold is counted in
-    ``report.skipped`` (``comment without its post``).
-    """
+    """Each post of a feed read from ``source`` with its comments, packed, one post at a
+    time, in file order (see ``iter_set_aside``)."""
     with tempfile.TemporaryDirectory(prefix="blog-pipeline-") as folder:
-        spool = sqlite3.connect(os.path.join(folder, "entries.db"))
-        try:
-            yield from _spooled(spool, source, report)
-        finally:
-            spool.close()
+        path = os.path.join(folder, "range-0.db")
+        set_aside(iter_entries(source, report), path)
+        yield from iter_set_aside([path], report)
 
 
-def _spooled(spool: sqlite3.Connection, source: BinaryIO, report: FeedReport) -> Iterator[RawThread]:
-    spool.execute("PRAGMA journal_mode = OFF")
-    spool.execute("PRAGMA synchronous = OFF")
-    spool.execute("CREATE TABLE entries (seq INTEGER PRIMARY KEY, kind TEXT, remote_id TEXT, post_id TEXT, "
-                  "line INTEGER, xml BLOB)")
-    spool.executemany("INSERT INTO entries (kind, remote_id, post_id, line, xml) VALUES (?, ?, ?, ?, ?)",
-                      ((h.kind, h.remote_id, h.post_id, h.line, h.xml) for h in iter_heads(source, report)))
-    spool.execute("CREATE INDEX entries_remote ON entries(remote_id, kind)")
+def set_aside(entries: Iterable[Entry], path: str) -> int:
+    """Write ``entries`` into a new database at ``path``, in order; returns how many."""
+    spool = sqlite3.connect(path)
+    try:
+        spool.execute("PRAGMA journal_mode = OFF")
+        spool.execute("PRAGMA synchronous = OFF")
+        spool.execute("CREATE TABLE entries (seq INTEGER PRIMARY KEY, kind TEXT, remote_id TEXT, post_id TEXT, "
+                      "data BLOB)")
+        cursor = spool.executemany("INSERT INTO entries (kind, remote_id, post_id, data) VALUES (?, ?, ?, ?)",
+                                   ((e.kind, e.remote_id, e.post_id, pack(e)) for e in entries))
+        spool.commit()
+        return cursor.rowcount
+    finally:
+        spool.close()
+
+
+def iter_set_aside(paths: list[str], report: FeedReport) -> Iterator[RawThread]:
+    """Each post set aside in ``paths`` (``set_aside``: the ranges of one file, in file
+    order) with its comments, in file order.
+
+    A comment whose post the file does not hold, and a post the file holds twice, are
+    counted in ``report.skipped`` before the first post is given.
+    """
+    folder = os.path.dirname(paths[0])
+    index = sqlite3.connect(os.path.join(folder, "index.db"))
+    try:
+        yield from _grouped(index, paths, report)
+    finally:
+        index.close()
+
+
+def _grouped(index: sqlite3.Connection, paths: list[str], report: FeedReport) -> Iterator[RawThread]:
+    index.execute("PRAGMA journal_mode = OFF")
+    index.execute("PRAGMA synchronous = OFF")
+    index.execute("CREATE TABLE heads (seq INTEGER PRIMARY KEY, range INTEGER, local INTEGER, kind TEXT, "
+                  "remote_id TEXT, post_id TEXT)")
+    for k, path in enumerate(paths):
+        index.execute(f"ATTACH DATABASE ? AS range{k}", [path])
+        index.execute(f"INSERT INTO heads (range, local, kind, remote_id, post_id) "
+                      f"SELECT {k}, seq, kind, remote_id, post_id FROM range{k}.entries ORDER BY seq")
+    index.execute("CREATE INDEX heads_remote ON heads(remote_id, kind)")
     # A Takeout reply may name its parent comment where a comment names its post:
     # its post is that comment's.
-    spool.execute("""UPDATE entries SET post_id = (SELECT parent.post_id FROM entries parent
-                     WHERE parent.kind = 'comment' AND parent.remote_id = entries.post_id)
-                     WHERE kind = 'comment' AND post_id IN (SELECT remote_id FROM entries WHERE kind = 'comment')""")
-    spool.execute("CREATE INDEX entries_post ON entries(post_id, kind)")
-    seen: set[str] = set()
-    # Two cursors on one connection: the posts in file order, each one's comments.
-    for kind, remote_id, post_id, line, xml in spool.execute(
-            "SELECT kind, remote_id, post_id, line, xml FROM entries WHERE kind != 'comment' ORDER BY seq"):
-        if remote_id in seen:
-            report.skipped["repeated post"] += 1
-            continue
-        seen.add(remote_id)
-        comments = [Head(*row) for row in spool.execute(
-            "SELECT kind, remote_id, post_id, line, xml FROM entries WHERE kind = 'comment' AND post_id = ? "
-            "ORDER BY seq", [remote_id])]
-        yield Head(kind, remote_id, post_id, line, xml), comments
-    [orphans] = spool.execute(
-        """SELECT count(*) FROM entries WHERE kind = 'comment'
-           AND post_id NOT IN (SELECT remote_id FROM entries WHERE kind != 'comment')""").fetchone()
+    index.execute("""UPDATE heads SET post_id = (SELECT parent.post_id FROM heads parent
+                     WHERE parent.kind = 'comment' AND parent.remote_id = heads.post_id)
+                     WHERE kind = 'comment' AND post_id IN (SELECT remote_id FROM heads WHERE kind = 'comment')""")
+    index.execute("CREATE INDEX heads_post ON heads(post_id, kind)")
+    [orphans] = index.execute(
+        """SELECT count(*) FROM heads WHERE kind = 'comment'
+           AND post_id NOT IN (SELECT remote_id FROM heads WHERE kind != 'comment')""").fetchone()
+    [repeated] = index.execute(
+        "SELECT count(*) - count(DISTINCT remote_id) FROM heads WHERE kind != 'comment'").fetchone()
     if orphans:
         report.skipped["comment without its post"] += orphans
+    if repeated:
+        report.skipped["repeated post"] += repeated
+    reads = [f"SELECT data FROM range{k}.entries WHERE seq = ?" for k in range(len(paths))]
+
+    def data(where: int, local: int) -> bytes:
+        return index.execute(reads[where], [local]).fetchone()[0]
+
+    seen: set[str] = set()
+    # Two cursors on one connection: the posts in file order, each one's comments.
+    for where, local, remote_id in index.execute(
+            "SELECT range, local, remote_id FROM heads WHERE kind != 'comment' ORDER BY seq"):
+        if remote_id in seen:
+            continue
+        seen.add(remote_id)
+        comments = [data(*row) for row in index.execute(
+            "SELECT range, local FROM heads WHERE kind = 'comment' AND post_id = ? ORDER BY seq", [remote_id])]
+        yield data(where, local), comments
+
+
+# -- a large feed read in ranges, on several cores -------------------------------------
+
+# A file is cut in ranges of at least this much, and no more than this many (each is
+# a database attached to one connection: SQLite allows ten).
+RANGE_BYTES = 16 << 20
+MAX_RANGES = 8
+
+
+@dataclass(frozen=True)
+class Range:
+    """A range of a feed file, read as a feed of its own (``read_range``): the file's
+    ``header`` (up to its first entry: the root's start tag and the feed's own fields),
+    the bytes from ``start`` to ``end``, and the root's end tag ``close``. The first
+    range starts at the file's start and has no header; the last has no ``close``.
+    Its entries are set aside in ``spool``."""
+
+    file: str
+    start: int
+    end: int
+    header: bytes
+    close: bytes
+    lines_before: int  # line ends in the file before ``start``
+    format: str
+    spool: str
+
+
+def cut_feed(path: str, pieces: int, fmt: str, folder: str) -> list[Range]:
+    """The ranges to read a feed file in, on ``pieces`` cores; their databases go in ``folder``.
+
+    A range ends where an entry ends and the next begins, at the top of the feed. The
+    file is read as one range when it is small, or when it holds anything that could
+    hide an entry's tags from a search of its bytes: a CDATA section, a comment, a
+    document type (any ``<!``, which Blogger's files never hold: their HTML is escaped).
+    The file is searched a piece at a time, never held whole.
+    """
+    size = os.path.getsize(path)
+    whole = [Range(path, 0, size, b"", b"", 0, fmt, os.path.join(folder, "range-0.db"))]
+    pieces = min(pieces, MAX_RANGES, size // RANGE_BYTES)
+    if pieces < 2:
+        return whole
+    with open(path, "rb") as f:
+        first = _find(f, b"<entry", 0)
+        while first >= 0 and _read_at(f, first + 6, 1) not in _TAG_ENDS:
+            first = _find(f, b"<entry", first + 1)
+        if first < 0 or _find(f, b"<!", 0) >= 0:
+            return whole
+        header = _read_at(f, 0, first)
+        close = _root_end_tag(header)
+        if close is None:
+            return whole
+        cuts = [0]
+        for k in range(1, pieces):
+            at = _next_entry(f, max(k * size // pieces, cuts[-1] + 1, first))
+            if at < 0:
+                break
+            cuts.append(at)
+        if len(cuts) < 2:
+            return whole
+        lines = [0]
+        for start, end in zip(cuts, cuts[1:]):
+            lines.append(lines[-1] + _count_lines(f, start, end))
+    ends = cuts[1:] + [size]
+    return [Range(path, start, end, header if k else b"", close if end < size else b"", lines[k], fmt,
+                  os.path.join(folder, f"range-{k}.db"))
+            for k, (start, end) in enumerate(zip(cuts, ends))]
+
+
+_PIECE = 1 << 20
+# The bytes that may follow a tag's name.
+_TAG_ENDS = (b">", b" ", b"\t", b"\r", b"\n", b"/")
+_SPACE_BYTES = (b" ", b"\t", b"\r", b"\n")
+
+
+def _read_at(f: BinaryIO, at: int, n: int) -> bytes:
+    f.seek(at)
+    return f.read(n)
+
+
+def _find(f: BinaryIO, needle: bytes, at: int) -> int:
+    """Where ``needle`` first stands in the file at ``at`` or after, or -1."""
+    keep = len(needle) - 1
+    f.seek(at)
+    piece = f.read(_PIECE)
+    while piece:
+        i = piece.find(needle)
+        if i >= 0:
+            return at + i
+        more = f.read(_PIECE)
+        if not more:
+            return -1
+        at += len(piece) - keep
+        piece = piece[len(piece) - keep:] + more
+    return -1
+
+
+def _next_entry(f: BinaryIO, at: int) -> int:
+    """Where the first entry that starts right after another's end, at ``at`` or later, starts; -1 if none."""
+    end = _find(f, b"</entry>", at)
+    while end >= 0:
+        after = _read_at(f, end + len(b"</entry>"), 256)
+        rest = after.lstrip(b" \t\r\n")
+        if rest.startswith(b"<entry") and rest[6:7] in _TAG_ENDS:
+            return end + len(b"</entry>") + len(after) - len(rest)
+        end = _find(f, b"</entry>", end + 1)
+    return -1
+
+
+def _count_lines(f: BinaryIO, start: int, end: int) -> int:
+    f.seek(start)
+    count = 0
+    while start < end:
+        piece = f.read(min(_PIECE, end - start))
+        if not piece:
+            break
+        count += piece.count(b"\n")
+        start += len(piece)
+    return count
+
+
+def _root_end_tag(header: bytes) -> Optional[bytes]:
+    """The end tag of the root element that ``header`` starts (``</feed>``), or None."""
+    parser = lxml.etree.XMLPullParser(events=("start",), **xml_parser_options())
+    parser.feed(header)
+    for _, element in parser.read_events():
+        name = local(element.tag)
+        if name != "feed":
+            return None
+        return f"</{element.prefix}:{name}>".encode() if element.prefix else f"</{name}>".encode()
+    return None
+
+
+class _RangeReader:
+    """A range of a file read as a file: its header, its bytes, its end tag."""
+
+    def __init__(self, f: BinaryIO, part: Range):
+        f.seek(part.start)
+        self.f = f
+        self.left = part.end - part.start
+        self.before = part.header
+        self.after = part.close
+
+    def read(self, n: int = -1) -> bytes:
+        n = n if n > 0 else 1 << 20
+        if self.before:
+            out, self.before = self.before[:n], self.before[n:]
+            return out
+        if self.left > 0:
+            data = self.f.read(min(n, self.left))
+            self.left = self.left - len(data) if data else 0
+            if data:
+                return data
+        out, self.after = self.after[:n], self.after[n:]
+        return out
+
+
+def read_range(part: Range, stopped: Callable[[], bool] = lambda: False) -> FeedReport:
+    """Read a range of a feed file and set its entries aside; returns what it found.
+
+    ``stopped`` is asked now and then: once it says so, reading ends where it is.
+    """
+    report = FeedReport(format=part.format)
+    offset = part.lines_before - part.header.count(b"\n")
+
+    def entries(source) -> Iterator[Entry]:
+        for count, entry in enumerate(iter_entries(source, report, offset)):
+            if count % 256 == 255 and stopped():
+                return
+            yield entry
+
+    with open(part.file, "rb") as f:
+        set_aside(entries(_RangeReader(f, part)), part.spool)
+    return report
+
+
+def set_aside_file(path: str, fmt: str, folder: str, pieces: int = 1,
+                   run: Optional[Callable[[list[Range]], Iterable[FeedReport]]] = None) -> tuple[FeedReport, list[str]]:
+    """Read the feed file at ``path`` and set its entries aside in ``folder``, in up to
+    ``pieces`` ranges, each read by ``run`` (``read_range`` mapped over the ranges,
+    on several cores); returns what was found and the databases, in file order.
+
+    Should any range meet something the parser had to recover from, the file is read
+    again as one range: the ranges of a broken file would not say what the whole says.
+    """
+    ranges = cut_feed(path, pieces, fmt, folder)
+    reports = list((run or _read_each)(ranges)) if len(ranges) > 1 else [read_range(ranges[0])]
+    if len(ranges) > 1 and any(report.recovered for report in reports):
+        for part in ranges:
+            os.unlink(part.spool)
+        ranges = [Range(path, 0, os.path.getsize(path), b"", b"", 0, fmt, os.path.join(folder, "whole.db"))]
+        reports = [read_range(ranges[0])]
+    report = reports[0]
+    for other in reports[1:]:
+        report.add(other)
+    return report, [part.spool for part in ranges]
+
+
+def _read_each(ranges: list[Range]) -> Iterator[FeedReport]:
+    return map(read_range, ranges)

@@ -16,10 +16,10 @@ that was stopped keeps what it wrote, and the next load finishes the job.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import itertools
 import os
 import sqlite3
+import tempfile
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, NamedTuple, Optional
 
@@ -29,7 +29,7 @@ from .archives import Archive, all_archives, apply_settings, mark_loaded, real, 
 from .finish import ensure_finished, mark_unfinished, timed
 from .plan import Gone, Job, Unchanged, Walked, display_path, find_gone, iter_decisions, iter_files, iter_named
 from ..parse import feed_file
-from ..read.feed import FeedReport, RawThread, iter_raw_threads
+from ..read.feed import RawThread, iter_set_aside, set_aside_file
 from .rows import COPY, SUPERSEDED, FileRows, file_id, rows_of
 from .schema import SCHEMA_VERSION, SchemaMismatch, ensure_schema, upgrade
 from . import stop
@@ -192,14 +192,14 @@ def _load_all(writer: Writer, jobs: Iterable[Job], workers: Optional[int]) -> li
 def load_feed(writer: Writer, feed: Feed, workers: Optional[int]) -> None:
     """Load a file that holds a whole blog (Blogger's export, a Takeout feed).
 
-    It is read as a stream and its entries set aside, then given back post by post
-    (``read.feed.iter_raw_threads``): the posts go to the workers a part at a time, and the
-    rows come back to be written, all in one savepoint, so the feed is loaded
+    It is read in ranges on every core and its entries set aside, then given back
+    post by post (``read.feed``): the posts go to the workers a part at a time, and
+    the rows come back to be written, all in one savepoint, so the feed is loaded
     wholly or not at all and memory holds a few parts however large the file.
     """
     job = feed.job
     try:
-        with read_feed(feed) as (head, parts):
+        with read_feed(feed, workers) as (head, parts):
             if not writer.begin_feed(job, head):
                 return
             with contextlib.closing(iter_results(parts, workers, FEED_CHUNK, FEED_PARALLEL_FROM)) as results:
@@ -212,21 +212,22 @@ def load_feed(writer: Writer, feed: Feed, workers: Optional[int]) -> None:
 
 
 @contextlib.contextmanager
-def read_feed(feed: Feed) -> Iterator[tuple[FileRows, Iterator[Part]]]:
+def read_feed(feed: Feed, workers: Optional[int] = 1) -> Iterator[tuple[FileRows, Iterator[Part]]]:
     """A feed's own rows (its source row, what was said of it as a whole) and its
     posts in parts, to be turned into rows (``work.part_rows``) in order.
 
-    The file is read whole and its entries set aside before the rows are given;
-    the parts are taken from what was set aside, while the file is open.
+    The file is read whole, in ranges on ``workers`` processes (None: every core),
+    and its entries set aside before the rows are given; the parts are taken from
+    what was set aside.
     """
     job = feed.job
-    report = FeedReport(format=feed.format)
-    with open(job.file, "rb") as f:
-        source = _Hashing(f)
-        threads = iter_raw_threads(source, report)
-        first = next(threads, None)  # the whole file is read and set aside by now
-        parsed = feed_file(job.path, None, report, [], sha256=source.hexdigest(), size=source.size,
-                           line_count=source.lines)
+    workers = workers or os.cpu_count() or 1
+    with tempfile.TemporaryDirectory(prefix="blog-pipeline-") as folder:
+        report, spools = set_aside_file(job.file, feed.format, folder, workers,
+                                        lambda ranges: iter_results(ranges, workers, 1, 2))
+        threads = iter_set_aside(spools, report)
+        first = next(threads, None)  # the posts grouped, and what was left out counted, by now
+        parsed = feed_file(job.path, None, report, [], sha256=feed.sha256, size=feed.size, line_count=feed.lines)
         parsed.mtime_ns = feed.mtime_ns
         head = rows_of(parsed, job.source_id, job.archive_id, issue_key="feed ")
         try:
@@ -248,32 +249,12 @@ def _parts(job: Job, fmt: str, threads: Iterable[RawThread]) -> Iterator[Part]:
     for thread in threads:
         part.append(thread)
         post, comments = thread
-        size += len(post.xml) + sum(len(c.xml) for c in comments)
+        size += len(post) + sum(len(c) for c in comments)
         if size >= PART_BYTES or len(part) >= PART_POSTS:
             yield Part(job, fmt, index, part)
             part, size, index = [], 0, index + 1
     if part:
         yield Part(job, fmt, index, part)
-
-
-class _Hashing:
-    """A file being read, hashed and its lines counted as it goes."""
-
-    def __init__(self, f):
-        self.f = f
-        self.digest = hashlib.sha256()
-        self.size = 0
-        self.lines = 1
-
-    def read(self, n: int = -1) -> bytes:
-        data = self.f.read(n)
-        self.digest.update(data)
-        self.size += len(data)
-        self.lines += data.count(b"\n")
-        return data
-
-    def hexdigest(self) -> str:
-        return self.digest.hexdigest()
 
 
 def _jobs(db: sqlite_utils.Database, walked: Iterable[Walked], writer: Writer) -> Iterator[Job]:

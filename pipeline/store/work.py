@@ -25,7 +25,7 @@ from typing import Iterable, Iterator, Optional, Union
 from ..model import Issue, ParsedFile
 from ..parse import FEED, NOT_READ, parse_bytes, understand_remote
 from ..read import sniff
-from ..read.feed import read_thread
+from ..read.feed import FeedReport, Range, read_range, read_thread
 from .plan import Job
 from .rows import FileRows, rows_of
 
@@ -62,11 +62,15 @@ class Parsed:
 @dataclass(frozen=True)
 class Feed:
     """A file that holds a whole blog (Blogger's export, a Takeout feed): read apart,
-    post by post (``load``), not here."""
+    post by post (``load``), not here. Its hash, size and line count are those of the
+    bytes read here."""
 
     job: Job
     format: str
     mtime_ns: int
+    sha256: str = ""
+    size: int = 0
+    lines: int = 0
 
 
 @dataclass(frozen=True)
@@ -76,7 +80,7 @@ class Part:
     job: Job
     format: str  # the feed's
     index: int
-    threads: list  # read.feed.RawThread: each post's and its comments' entries, read whole here
+    threads: list  # read.feed.RawThread: each post's and its comments' entries, packed
 
 
 @dataclass
@@ -88,24 +92,30 @@ class PartRows:
     rows: FileRows
 
 
-Result = Union[Parsed, Touched, Feed, PartRows]
+Result = Union[Parsed, Touched, Feed, PartRows, FeedReport]
 # Read in pieces: a feed may be far larger than memory should hold.
 _READ_PIECE = 1 << 20
 
 
-def read_and_parse(job: Job | Part) -> Result:
+def read_and_parse(job: Job | Part | Range) -> Result:
     """Read one file and turn it into rows, unless its content is the one already
-    loaded or it holds a whole blog (then it is handed back to be read apart)."""
+    loaded or it holds a whole blog (then it is handed back to be read apart). A
+    part of a feed is turned into rows, a range of one read and set aside."""
     if isinstance(job, Part):
         return part_rows(job)
+    if isinstance(job, Range):
+        return read_range(job, stopped=lambda: _stopping is not None and _stopping.is_set())
     try:
         with open(job.file, "rb") as f:
             head = f.read(sniff.SNIFF_BYTES)
             kind = sniff.sniff(head)
             if sniff.is_feed(kind):
                 digest = hashlib.sha256(head)
+                size, lines = len(head), head.count(b"\n") + 1
                 for piece in iter(lambda: f.read(_READ_PIECE), b""):
                     digest.update(piece)
+                    size += len(piece)
+                    lines += piece.count(b"\n")
                 data = None
             else:
                 data = head + f.read()
@@ -115,7 +125,7 @@ def read_and_parse(job: Job | Part) -> Result:
     if data is None:
         if job.known_sha256 and digest.hexdigest() == job.known_sha256:
             return Touched(job, mtime_ns)
-        return Feed(job, kind, mtime_ns)
+        return Feed(job, kind, mtime_ns, digest.hexdigest(), size, lines)
     if job.known_sha256 and hashlib.sha256(data).hexdigest() == job.known_sha256:
         return Touched(job, mtime_ns)
     parsed = parse_bytes(job.path, data, blog_author=job.blog_author)
@@ -149,7 +159,7 @@ def unreadable(path: str, error: OSError) -> ParsedFile:
 _stopping = None
 
 
-def _read_and_parse_chunk(jobs: list[Job | Part]) -> list[Result]:
+def _read_and_parse_chunk(jobs: list[Job | Part | Range]) -> list[Result]:
     results = []
     for job in jobs:
         if _stopping is not None and _stopping.is_set():
@@ -216,7 +226,7 @@ def _stop(pool: ProcessPoolExecutor, stopping) -> None:
 _STOP_SECONDS = 30.0
 
 
-def iter_results(jobs: Iterable[Job | Part], workers: Optional[int] = None, chunk: int = CHUNK,
+def iter_results(jobs: Iterable[Job | Part | Range], workers: Optional[int] = None, chunk: int = CHUNK,
                  parallel_from: int = PARALLEL_FROM) -> Iterator[Result]:
     """Each job's result, in order; parsed in ``workers`` processes (default: every core).
 
