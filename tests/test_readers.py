@@ -417,3 +417,30 @@ def test_comments_without_their_post_and_posts_given_twice_are_counted(tmp_path)
     assert report.skipped["repeated post"] == 1
     report = load_paths(open_database(tmp_path / "b.db"), [tmp_path / "raw2"])
     assert orphans and report.skipped["comment without its post"] == orphans
+
+
+_HTML_PIECES = ["<p>", "</p>", "<br>", "<br/>", "<b>", "</b>", "<div>", "</div>", "<a href='x'>", "</a>", "word",
+                " ", "\n", "\t", "&amp;", "&lt;b&gt;", "<script>alert(1)</script>", "<img src=x onerror=y>",
+                "<li>", "<ul>", "<table><tr><td>", "<!-- note -->", "<body>", "<html>", "\u00a0", "é"]
+
+
+@given(st.lists(st.sampled_from(_HTML_PIECES), max_size=14).map("".join))
+def test_html_text_is_what_lxml_html_s_fragment_parser_gives(fragment):
+    from pipeline.read.html import element_text, html_parser, html_to_text
+
+    try:
+        root = lxml.html.fragment_fromstring(fragment, create_parent="div", parser=html_parser())
+    except AssertionError:  # lxml.html's own check: a document with no body or several
+        return
+    want = element_text(root) if fragment.strip() else ""
+    assert html_to_text(fragment) == want
+
+
+@pytest.mark.parametrize("document, text", [("<html></html>", ""), ("<html><head><title>t</title></head></html>", ""),
+                                            ("<html><body>a</body><body>b</body></html>", "ab"),
+                                            ("<!doctype html>", ""), ("<html>x<p>y", "x\n\ny")])
+def test_a_comment_that_is_a_whole_document_gives_its_text(document, text):
+    from pipeline.read.html import html_to_text
+
+    # lxml.html's fragment parser fails on the first three (no body, or two).
+    assert html_to_text(document) == text

@@ -19,6 +19,7 @@ file, and refuse documents deeper or larger than libxml2's safe limits.
 from __future__ import annotations
 
 import re
+import threading
 
 import lxml.etree
 import lxml.html
@@ -61,11 +62,37 @@ def html_to_text(fragment: str) -> str:
         return ""
     if "<" not in fragment and "&" not in fragment:
         return tidy(one_space(fragment))
+    # Parsed as the body of a document, as lxml.html's fragment parser does, but with
+    # lxml's own elements: lxml.html's call Python for every element made.
+    opening = fragment.lstrip()[:9].lower()
+    if not opening.startswith(("<html", "<!doctype")):
+        fragment = "<html><body>" + fragment + "</body></html>"
     try:
-        root = lxml.html.fragment_fromstring(fragment, create_parent="div", parser=html_parser())
-    except (lxml.etree.ParserError, ValueError):
+        root = lxml.etree.fromstring(fragment, _fragment_parser())
+    except (lxml.etree.LxmlError, ValueError):
         return ""
-    return element_text(root)
+    if root is None:
+        return ""
+    bodies = [child for child in root if child.tag == "body"]
+    if len(bodies) != 1:
+        return element_text(root)  # a whole document with no body, or with several: all its text
+    body = bodies[0]
+    if body.text and not body.text.strip():
+        body.text = None  # as lxml.html's parser: white space alone before the first element is not text
+    return element_text(body)
+
+
+_PARSERS = threading.local()
+
+
+def _fragment_parser() -> lxml.etree.HTMLParser:
+    """``html_parser``'s options, with lxml's own elements; one per thread, as a parser
+    may be used by one thread at a time and costs more to make than a comment to parse."""
+    parser = getattr(_PARSERS, "fragment", None)
+    if parser is None:
+        parser = _PARSERS.fragment = lxml.etree.HTMLParser(no_network=True, remove_comments=True, remove_pis=True,
+                                                           huge_tree=False, recover=True)
+    return parser
 
 
 def element_text(element) -> str:
