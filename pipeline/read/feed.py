@@ -405,21 +405,20 @@ def _grouped(index: sqlite3.Connection, paths: list[str], report: FeedReport) ->
         report.skipped["comment without its post"] += orphans
     if repeated:
         report.skipped["repeated post"] += repeated
-    reads = [f"SELECT data FROM range{k}.entries WHERE seq = ?" for k in range(len(paths))]
-
-    def data(where: int, local: int) -> bytes:
-        return index.execute(reads[where], [local]).fetchone()[0]
-
+    # Each entry beside its data, the ranges' tables read as one, in file order.
+    index.execute("CREATE TEMP VIEW entries AS " + " UNION ALL ".join(
+        f"SELECT heads.seq, heads.kind, heads.remote_id, heads.post_id, range{k}.entries.data FROM heads "
+        f"JOIN range{k}.entries ON range{k}.entries.seq = heads.local WHERE heads.range = {k}"
+        for k in range(len(paths))))
     seen: set[str] = set()
     # Two cursors on one connection: the posts in file order, each one's comments.
-    for where, local, remote_id in index.execute(
-            "SELECT range, local, remote_id FROM heads WHERE kind != 'comment' ORDER BY seq"):
+    for remote_id, data in index.execute("SELECT remote_id, data FROM entries WHERE kind != 'comment' ORDER BY seq"):
         if remote_id in seen:
             continue
         seen.add(remote_id)
-        comments = [data(*row) for row in index.execute(
-            "SELECT range, local FROM heads WHERE kind = 'comment' AND post_id = ? ORDER BY seq", [remote_id])]
-        yield data(where, local), comments
+        comments = [row[0] for row in index.execute(
+            "SELECT data FROM entries WHERE kind = 'comment' AND post_id = ? ORDER BY seq", [remote_id])]
+        yield data, comments
 
 
 # -- a large feed read in ranges, on several cores -------------------------------------
