@@ -70,8 +70,10 @@ class FeedReport:
     updated: Optional[str] = None  # the feed's own time: which of two exports is newer
     skipped: Counter = field(default_factory=Counter)  # draft, settings, template, trashed, ...
     issues: list[Issue] = field(default_factory=list)
-    # Whether the parser met anything it had to recover from: a feed read in ranges
-    # (``Cut``) is then read again as a whole, as only a whole read says what it holds.
+    # Whether the parser met a fatal error (the file is not well-formed) and went on
+    # as it could: a feed read in ranges (``cut_feed``) is then read again as a whole,
+    # as only a whole reading says what such a file holds. (An undeclared prefix is
+    # an error, not a fatal one: it is the same in every range.)
     recovered: bool = False
 
     def add(self, other: "FeedReport") -> None:
@@ -131,9 +133,9 @@ def _iter_elements(source: BinaryIO, report: FeedReport, line_offset: int = 0) -
         report.issues.append(Issue((error.lineno or 1) + line_offset, "broken-file",
                                    f"not well-formed XML: {error.msg}; the entries before it are kept", "warning"))
         return
-    report.recovered = report.recovered or len(context.error_log) > 0
     for error in context.error_log:
         if error.level_name == "FATAL":
+            report.recovered = True
             report.issues.append(Issue((error.line or 1) + line_offset, "broken-file",
                                        f"not well-formed XML: {error.message.strip()}; the entries read whole before "
                                        "it are kept", "warning"))
