@@ -46,7 +46,24 @@ BLOG_ZONE_HELP = ("The blog's time zone, as an IANA name (Europe/London): the cl
                   "comment; kept for the archive. Blogger's export and saved pages show the blog's own times.")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The commands, and one rule for all of them: a fault of the program's own is told in
+    a sentence, not a traceback (``PIPELINE_TRACEBACK=1`` shows the traceback)."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Abort, click.exceptions.Exit, KeyboardInterrupt):
+            raise
+        except Exception as error:
+            if os.environ.get("PIPELINE_TRACEBACK"):
+                raise
+            raise click.ClickException(
+                f"internal error: {type(error).__name__}: {error}. This is a fault of the pipeline's: please "
+                "report it with the command you ran (PIPELINE_TRACEBACK=1 shows where it happened)") from error
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="pipeline")
 def cli():
     """Turn folders of Blogger post dumps into one SQLite database.

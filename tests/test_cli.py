@@ -258,3 +258,40 @@ def test_make_notices_a_deleted_raw_file(archive, tmp_path):
     time.sleep(0.01)
     (archive / "001_1f9ec539c5090330.txt").unlink()
     assert "pipeline load" in subprocess.run(make, capture_output=True, text=True).stdout
+
+
+def test_a_fault_of_the_pipeline_s_own_is_a_sentence_not_a_traceback(archive, monkeypatch):
+    def broken(*args, **kwargs):
+        raise TypeError("a bug planted by this test")
+
+    monkeypatch.setattr(load, "ensure_finished", broken)
+    result = run("load", "--db", "x.db")
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output + result.stderr
+    assert result.stderr.splitlines()[-1].startswith(
+        "Error: internal error: TypeError: a bug planted by this test. This is a fault of the pipeline's")
+    monkeypatch.setenv("PIPELINE_TRACEBACK", "1")
+    with pytest.raises(TypeError):
+        run("load", "--db", "x.db")
+
+
+def test_a_file_the_reader_fails_on_fails_alone_and_is_read_again_next_time(archive, monkeypatch):
+    from pipeline.store import work
+
+    parse = work.parse_bytes
+
+    def failing_on_one(path, data, **kwargs):
+        if path.endswith("002_8a5aa0765c243ef5.txt"):
+            raise ValueError("a bug planted by this test")
+        return parse(path, data, **kwargs)
+
+    monkeypatch.setattr(work, "parse_bytes", failing_on_one)
+    result = run("load", "--db", "x.db", "--workers", "1")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-2:] == [
+        "raw/002_8a5aa0765c243ef5.txt:1: the reader failed here (ValueError: a bug planted by this test); the file "
+        "is not loaded. This is a fault of the pipeline's, not of the file: please report it",
+        "4 loaded, 0 unchanged, 0 removed, 1 failed, 0 warnings: x.db"]
+    monkeypatch.setattr(work, "parse_bytes", parse)
+    assert run("load", "--db", "x.db").stderr.splitlines()[-1] == \
+        "1 loaded, 4 unchanged, 0 removed, 0 failed, 0 warnings: x.db"

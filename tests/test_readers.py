@@ -441,3 +441,57 @@ def test_a_comment_that_is_a_whole_document_gives_its_text(document, text):
 
     # lxml.html's fragment parser fails on the first three (no body, or two).
     assert html_to_text(document) == text
+
+
+def test_an_export_whose_comment_is_a_whole_html_document_loads(tmp_path):
+    blog, posts = r.draw_blog(random.Random(3), r.BlogShape(posts=(3, 3), draft_share=0.0))
+    data = r.render_export(blog, posts)
+    start = data.index(b">", data.index(b"<content", data.index(b"kind#comment"))) + 1
+    data = data[:start] + b"&lt;html&gt;&lt;head&gt;&lt;/head&gt;&lt;/html&gt;" + data[data.index(b"</content>", start):]
+    (tmp_path / "raw").mkdir()
+    (tmp_path / "raw" / "blog.xml").write_bytes(data)
+    db = open_database(tmp_path / "blog.db")
+    report = load_paths(db, [tmp_path / "raw"])
+    assert report.loaded == 1 and not report.failed
+    assert db.execute("SELECT count(*) FROM comments WHERE body = ''").fetchone()[0] >= 1
+
+
+def test_a_post_or_an_entry_the_reader_fails_on_is_left_out_and_said_so(tmp_path, monkeypatch):
+    from pipeline.read import feed
+    from pipeline.store import work
+
+    blog, posts = r.draw_blog(random.Random(4), r.BlogShape(posts=(4, 4), draft_share=0.0))
+    data = r.render_export(blog, posts, one_line=False)
+    (tmp_path / "raw").mkdir()
+    (tmp_path / "raw" / "blog.xml").write_bytes(data)
+    bad_post, bad_comment = posts[0], next(c for p in posts[1:] for c, _ in p.iter_comments())
+    understand, export_entry = work.understand_remote, feed._export_entry
+
+    def understand_failing(remote):
+        if remote.post.remote_id == bad_post.id:
+            raise KeyError("a bug planted by this test")
+        return understand(remote)
+
+    def entry_failing(element, children, head):
+        if head[2] == bad_comment.id:
+            raise IndexError("another")
+        return export_entry(element, children, head)
+
+    monkeypatch.setattr(work, "understand_remote", understand_failing)
+    monkeypatch.setattr(feed, "_export_entry", entry_failing)
+    db = open_database(tmp_path / "blog.db")
+    load_paths(db, [tmp_path / "raw"], workers=1)
+    post_ids = {row[0] for row in db.execute("SELECT remote_id FROM posts")}
+    assert post_ids == {p.id for p in posts} - {bad_post.id}
+    comment_ids = {row[0] for row in db.execute("SELECT remote_id FROM comments")}
+    assert bad_comment.id not in comment_ids and comment_ids
+    issues = db.execute("SELECT line, kind, message FROM parse_issues WHERE kind = 'reader-failed' "
+                        "ORDER BY line").fetchall()
+    lines = data.decode().splitlines()
+    assert sorted(message.split(";")[0] for _, _, message in issues) == [
+        "the reader failed here (IndexError: another)",
+        "the reader failed here (KeyError: 'a bug planted by this test')"]
+    for line, _, _ in issues:
+        entry = lines[line - 1]
+        assert entry.strip().startswith("<entry"), (line, entry)
+

@@ -96,7 +96,14 @@ def iter_entries(source: BinaryIO, report: FeedReport, line_offset: int = 0) -> 
     (``source`` being a range of a file, read after the file's header).
     """
     for element in _iter_elements(source, report, line_offset):
-        entry = _entry(element, report)
+        try:
+            entry = _entry(element, report)
+        except Exception as error:  # a fault of the reader's own: this entry is left out, the file goes on
+            report.issues.append(Issue((element.sourceline or 1) + line_offset, "reader-failed",
+                                       f"the reader failed here ({type(error).__name__}: {error}); this entry is "
+                                       "left out. This is a fault of the pipeline's, not of the file: please "
+                                       "report it", "error"))
+            continue
         if entry is not None:
             entry.line += line_offset
             yield entry
@@ -295,6 +302,7 @@ RawThread = tuple  # (the post's entry, [its comments' entries]), each packed (`
 
 _FIELDS = tuple(f.name for f in dataclasses.fields(Entry))
 _AUTHOR = _FIELDS.index("author")
+_LINE = _FIELDS.index("line")
 
 
 def pack(entry: Entry) -> bytes:
@@ -303,6 +311,11 @@ def pack(entry: Entry) -> bytes:
     author = entry.author
     values[_AUTHOR] = None if author is None else (author.name, author.profile_url, author.kind)
     return marshal.dumps(tuple(values))
+
+
+def entry_line(data: bytes) -> int:
+    """The line a packed entry starts at."""
+    return marshal.loads(data)[_LINE]
 
 
 def unpack(data: bytes) -> Entry:
