@@ -25,8 +25,10 @@ ANONYMOUS_NAMES = frozenset({"", "anonymous", "anonym", "anonyme", "anónimo", "
 # for authors who had linked one (by number or by a +name).
 _PROFILE = re.compile(r"^https?://(?:(?:www\.)?blogger\.com/profile/\d+"
                       r"|plus\.google\.com/(?:u/\d+/)?(?:\d+|\+[^/?#\s]+)|profiles\.google\.com/\d+)", re.I)
-# tag:blogger.com,1999:blog-BLOG.post-ID, .page-ID; the number is what identifies it.
-_TAG_ID = re.compile(r"blog-(?P<blog>\d+)(?:\.(?P<what>post|page)-(?P<id>\d+))?")
+# tag:blogger.com,1999:blog-BLOG.post-ID, .page-ID; the number is what identifies it,
+# whatever word is before it (files made by other tools than Blogger's export write
+# a comment's as .comment-ID).
+_TAG_ID = re.compile(r"blog-(?P<blog>\d+)(?:\.(?P<what>[a-z]+)-(?P<id>\d+))?")
 _TRAILING_NUMBER = re.compile(r"(\d+)/*$")
 
 
@@ -90,7 +92,7 @@ def author_of(name: Optional[str], uri: Optional[str]) -> Optional[Author]:
 
 
 def tag_parts(tag: Optional[str]) -> tuple[Optional[str], Optional[str], Optional[str]]:
-    """(blog id, post or page, number) of a Blogger tag id; Nones where it has none."""
+    """(blog id, what it is (post, page, ...), number) of a Blogger tag id; Nones where it has none."""
     match = _TAG_ID.search(tag or "")
     if not match:
         return None, None, None
