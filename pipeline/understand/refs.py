@@ -701,7 +701,8 @@ def usable_names(names: tuple) -> frozenset:
 def known_names(signatures: Iterable[Optional[str]] = (), authors: Iterable[Optional[str]] = (),
                 blog_authors: Iterable[str] = ()) -> frozenset:
     """The names a thread knows, for ``find_refs``: signatures, comment authors, the blog's author."""
-    return usable_names(tuple(n for n in (*signatures, *authors, *blog_authors) if n))
+    # Each name once: a thread names its regulars many times over.
+    return usable_names(tuple(dict.fromkeys(n for n in (*signatures, *authors, *blog_authors) if n)))
 
 
 def author_name_forms(full_name: str) -> list[str]:

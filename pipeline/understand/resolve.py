@@ -187,6 +187,10 @@ class _Index:
         self.position = {c.path: k for k, c in enumerate(self.comments)}
         self.instants = [_instant(c.posted_at) for c in self.comments]
         self.timed = all(t is not None for t in self.instants)
+        # With exact instants: the comments latest first (in reading order where two
+        # share an instant), worked out once for every reference.
+        self.latest_first = sorted(range(len(self.comments)), key=self.instants.__getitem__,
+                                   reverse=True) if self.timed else []
         self.shows_times = any(c.shown_time for c in self.comments)
         self.blog_names = {n.casefold() for n in thread.post_author_names}
 
@@ -200,8 +204,7 @@ class _Index:
         """
         if self.timed:
             mine = self.instants[i]
-            earlier = [j for j in range(len(self.comments)) if j != i and self.instants[j] < mine]
-            return sorted(earlier, key=lambda j: mine - self.instants[j])
+            return [j for j in self.latest_first if self.instants[j] < mine]
         above = list(range(i - 1, -1, -1))
         comment = self.comments[i]
         if comment.parent_path is None:
