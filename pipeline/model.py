@@ -38,6 +38,13 @@ class Issue:
     severity: str = "warning"
 
 
+def reader_failed(line: int, error: Exception, outcome: str) -> Issue:
+    """The issue for a fault of the reader's own at ``line`` (not a fault of the file);
+    ``outcome`` says what was left out."""
+    return Issue(line, "reader-failed", f"the reader failed here ({type(error).__name__}: {error}); {outcome}. "
+                 "This is a fault of the pipeline's, not of the file: please report it", "error")
+
+
 @dataclass
 class Decoded:
     """A raw file's text, once decoded, with how it was decoded."""

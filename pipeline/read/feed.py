@@ -33,7 +33,7 @@ from typing import BinaryIO, Callable, Iterable, Iterator, Optional
 
 import lxml.etree
 
-from ..model import Author, Issue
+from ..model import Author, Issue, reader_failed
 from .blogger import Entry, RemoteThread, author_of, iso_time, shown_clock, tag_parts, trailing_number
 from .html import xml_parser_options
 
@@ -99,10 +99,8 @@ def iter_entries(source: BinaryIO, report: FeedReport, line_offset: int = 0) -> 
         try:
             entry = _entry(element, report)
         except Exception as error:  # a fault of the reader's own: this entry is left out, the file goes on
-            report.issues.append(Issue((element.sourceline or 1) + line_offset, "reader-failed",
-                                       f"the reader failed here ({type(error).__name__}: {error}); this entry is "
-                                       "left out. This is a fault of the pipeline's, not of the file: please "
-                                       "report it", "error"))
+            report.issues.append(reader_failed((element.sourceline or 1) + line_offset, error,
+                                               "this entry is left out"))
             continue
         if entry is not None:
             entry.line += line_offset
@@ -364,18 +362,17 @@ def iter_raw_threads(source: BinaryIO, report: FeedReport) -> Iterator[RawThread
         yield from iter_set_aside([path], report)
 
 
-def set_aside(entries: Iterable[Entry], path: str) -> int:
-    """Write ``entries`` into a new database at ``path``, in order; returns how many."""
+def set_aside(entries: Iterable[Entry], path: str) -> None:
+    """Write ``entries`` into a new database at ``path``, in order."""
     spool = sqlite3.connect(path)
     try:
         spool.execute("PRAGMA journal_mode = OFF")
         spool.execute("PRAGMA synchronous = OFF")
         spool.execute("CREATE TABLE entries (seq INTEGER PRIMARY KEY, kind TEXT, remote_id TEXT, post_id TEXT, "
                       "data BLOB)")
-        cursor = spool.executemany("INSERT INTO entries (kind, remote_id, post_id, data) VALUES (?, ?, ?, ?)",
-                                   ((e.kind, e.remote_id, e.post_id, pack(e)) for e in entries))
+        spool.executemany("INSERT INTO entries (kind, remote_id, post_id, data) VALUES (?, ?, ?, ?)",
+                          ((e.kind, e.remote_id, e.post_id, pack(e)) for e in entries))
         spool.commit()
-        return cursor.rowcount
     finally:
         spool.close()
 

@@ -22,7 +22,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Iterable, Iterator, Optional, Union
 
-from ..model import Issue, ParsedFile
+from ..model import Issue, ParsedFile, reader_failed
 from ..parse import FEED, NOT_READ, parse_bytes, understand_remote
 from ..read import sniff
 from ..read.feed import FeedReport, Range, entry_line, read_range, read_thread
@@ -131,7 +131,7 @@ def read_and_parse(job: Job | Part | Range) -> Result:
     try:
         parsed = parse_bytes(job.path, data, blog_author=job.blog_author)
     except Exception as error:  # a fault of the reader's own: this file fails, the batch goes on
-        parsed = reader_failed(job.path, error)
+        parsed = failed_file(job.path, error)
     parsed.mtime_ns = mtime_ns
     return Parsed(job, rows_of(parsed, job.source_id, job.archive_id))
 
@@ -143,7 +143,7 @@ def part_rows(part: Part) -> PartRows:
         try:
             thread, thread_issues = understand_remote(read_thread(raw, part.format, part.job.blog_zone))
         except Exception as error:  # a fault of the reader's own: this post is left out, the feed goes on
-            issues.append(_failed_issue(entry_line(raw[0]), error, "this post is left out"))
+            issues.append(reader_failed(entry_line(raw[0]), error, "this post is left out"))
             continue
         threads.append(thread)
         issues.extend(thread_issues)
@@ -152,18 +152,13 @@ def part_rows(part: Part) -> PartRows:
     return PartRows(part.job, part.index, replace(rows, source=None, replaces=False))
 
 
-def reader_failed(path: str, error: Exception) -> ParsedFile:
+def failed_file(path: str, error: Exception) -> ParsedFile:
     """A file the reader itself failed on (a fault in this program, not in the file), as a
     result to record: no hash is kept, so the next load reads it again."""
     return ParsedFile(
         path=path, sha256="", bytes=0, encoding="unknown", format="unknown", layout=NOT_READ, placement=None,
-        layout_note=None, line_count=0, threads=[], issues=[_failed_issue(1, error, "the file is not loaded")],
+        layout_note=None, line_count=0, threads=[], issues=[reader_failed(1, error, "the file is not loaded")],
     )
-
-
-def _failed_issue(line: int, error: Exception, outcome: str) -> Issue:
-    return Issue(line, "reader-failed", f"the reader failed here ({type(error).__name__}: {error}); {outcome}. "
-                 "This is a fault of the pipeline's, not of the file: please report it", "error")
 
 
 def unreadable(path: str, error: OSError) -> ParsedFile:
