@@ -503,7 +503,6 @@ def cut_feed(path: str, pieces: int, fmt: str, folder: str) -> list[Range]:
 _PIECE = 1 << 20
 # The bytes that may follow a tag's name.
 _TAG_ENDS = (b">", b" ", b"\t", b"\r", b"\n", b"/")
-_SPACE_BYTES = (b" ", b"\t", b"\r", b"\n")
 
 
 def _read_at(f: BinaryIO, at: int, n: int) -> bytes:

@@ -68,9 +68,9 @@ class Feed:
     job: Job
     format: str
     mtime_ns: int
-    sha256: str = ""
-    size: int = 0
-    lines: int = 0
+    sha256: str
+    size: int
+    lines: int
 
 
 @dataclass(frozen=True)
