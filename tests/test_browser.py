@@ -97,6 +97,10 @@ def browser(tmp_path_factory):
     for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
                  "--disable-quic", "--window-size=1200,900",
+                 # The network off for the pages: anything not on this machine goes to a
+                 # proxy that is not there (loopback is never proxied), so a page that
+                 # needed a CDN would fail here.
+                 "--proxy-server=http://127.0.0.1:9", "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
                  f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
@@ -149,6 +153,21 @@ def nothing_ran(browser):
     assert browser.title != "pwned"
     assert browser.execute_script(
         "return document.querySelectorAll('[onerror], [onload], [onclick], a[href^=\"javascript\" i]').length") == 0
+
+
+def test_the_browser_reaches_nothing_beyond_this_machine(server, window):
+    """What the tests below show works with the network off: a page that needed
+    anything from elsewhere (a CDN's script, a web font) would fail them."""
+    browser = window
+    browser.set_page_load_timeout(30)
+    for address in ("https://cdn.jsdelivr.net/npm/vega@5", "http://93.184.215.14/"):
+        try:
+            browser.get(address)
+        except Exception:  # a page that fails to load may raise, by driver version
+            pass
+        assert "ERR_" in browser.page_source, address
+    browser.get(server + "/")
+    assert "ERR_" not in browser.page_source
 
 
 # -- what a reader does --------------------------------------------------------------------------

@@ -331,6 +331,13 @@ def test_activity_charts_plot_what_count_queries_count(served):
     sql = parse_qs(urlsplit(details.find("a").attrs["href"]).query)["sql"][0]
     counted = get(ds, "/blog.json?" + urlencode({"sql": sql, "_shape": "array"})).json()
     assert {row["month"]: row["posts"] for row in counted} == {m: n for m, n in posts.items() if n}
+    # Each figure's query gives the rows of its table (months with nothing are left out).
+    details = tree.find("section", id="per-year").find("details", "numbers")
+    assert [th.text() for th in details.find("thead").find_all("th")] == ["year", "posts", "comments"]
+    shown = [[td.text() for td in tr.find_all("td")] for tr in details.find("tbody").find_all("tr")]
+    sql = parse_qs(urlsplit(details.find("a").attrs["href"]).query)["sql"][0]
+    counted = get(ds, "/blog.json?" + urlencode({"sql": sql, "_shape": "array"})).json()
+    assert len(shown) > 1 and [[str(r["year"]), str(r["posts"]), str(r["comments"])] for r in counted] == shown
 
 
 def test_per_month_query_counts_comments_in_their_own_month(served):
@@ -479,11 +486,29 @@ def test_hostile_text_is_shown_as_text_everywhere(served):
 def test_datasette_pages_escape_and_link_posts_to_their_threads(served):
     ds, con, _ = served
     for url in ("/blog/posts?_all=1", "/blog/comments?_all=1", "/blog/authors", "/blog/most_discussed",
-                "/blog/busiest_authors", "/blog/thread?title_words=", "/blog/comments_mentioning?word=pwned"):
+                "/blog/busiest_authors", "/blog/thread?title_words=", "/blog/comments_mentioning?word=pwned",
+                "/blog/comment_refs?_size=max", "/blog/date_mentions?_size=max"):
         response = get(ds, url)
         assert response.status_code == 200, url
         _, attrs = parse(response.text)
         safe_attributes(attrs)
+        for tag, name, value in attrs:
+            if name == "href" and value.startswith("/-/thread/"):
+                assert re.fullmatch(r"/-/thread/\d+(#c\d+)?", value), (url, value)
+        # Addresses strangers gave are linked as the reading pages link them.
+        tree, _ = parse(response.text)
+        for link in tree.find_all("a"):
+            host = urlsplit(link.attrs.get("href", "")).hostname
+            if host and host not in ("localhost", "datasette.io"):
+                assert {"nofollow", "noopener"} <= set(link.attrs.get("rel", "").split()), (url, link.attrs)
+    # Things found in comments open the comment in its thread, not the top of it.
+    for table, column in (("comment_refs", "comment_id"), ("comment_refs", "target_comment_id"),
+                          ("date_mentions", "comment_id")):
+        row = con.execute(f"SELECT id, post_id, {column} FROM {table} WHERE {column} IS NOT NULL LIMIT 1").fetchone()
+        text = get(ds, f"/blog/{table}?id={row['id']}").text
+        assert f'href="/-/thread/{row["post_id"]}#c{row[column]}"' in text, (table, column)
+    profile = one(con, "SELECT profile_url FROM authors WHERE profile_url IS NOT NULL LIMIT 1")
+    assert 'rel="nofollow noopener noreferrer"' in get(ds, "/blog/authors?_size=max").text and profile
     busiest = get(ds, "/blog/busiest_authors").text
     author_id = one(con, "SELECT author_id FROM comments WHERE author_id IS NOT NULL GROUP BY author_id "
                          "ORDER BY count(*) DESC LIMIT 1")

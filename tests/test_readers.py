@@ -297,6 +297,21 @@ def test_a_google_account_s_profile_is_a_profile_and_a_website_a_name(uri, kind)
     assert (author_of("Anonymous", uri) is None) == (uri is None)  # "Anonymous" with a link is someone
 
 
+@pytest.mark.parametrize("name", ["Anon", "anon", "ANON.", "Anon 20:43", "anon PO", "Anonymous", " Anonym ", ""])
+def test_a_name_typed_in_that_names_no_one_is_anonymous(name):
+    from pipeline.read.blogger import author_of
+
+    assert author_of(name, None) is None
+    assert author_of(name, "https://example.org/~me").kind == "name"  # with a website, someone
+
+
+@pytest.mark.parametrize("name", ["Anonymity Fan", "Canon", "A PO", "Old hand"])
+def test_a_name_that_only_looks_anonymous_is_someone(name):
+    from pipeline.read.blogger import author_of
+
+    assert author_of(name, None).name == name
+
+
 @given(st.text(alphabet=st.sampled_from(" \t\n\r\f\u00a0\u2003ab\u00e9"), max_size=60))
 def test_white_space_in_html_text_is_one_space_as_the_rule_says(text):
     from pipeline.read.html import one_space

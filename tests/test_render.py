@@ -59,8 +59,8 @@ def threads(flat):
 
 
 def person(name, url, anonymous_name="Anonymous"):
-    if not url and name == anonymous_name:
-        return None
+    if not url and (name == anonymous_name or name.split()[0].lower() in ("anon", "anonymous")):
+        return None  # a name typed in that names no one is no one's
     kind = "profile" if url and re.match(r"https://(www\.blogger\.com/profile|plus\.google\.com)/\d+$", url) else "name"
     return {"name": name, "profile_url": url or None, "kind": kind}
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from ..model import Author, Comment, Issue
+from ..understand.words import ANONYMOUS_WORDS
 from .html import html_to_text
 
 # Names Blogger shows for a commenter who gave none, in the languages of its pages.
@@ -77,14 +78,15 @@ def author_of(name: Optional[str], uri: Optional[str]) -> Optional[Author]:
     """The author a file names, or None for an anonymous commenter.
 
     A commenter with no link and the name Blogger gives nobody ("Anonymous", in the
-    page's language) is anonymous: no one's name. A profile link (Blogger's, Google+)
+    page's language), or a name typed in that names no one ("Anon", "anon 20:43"),
+    is anonymous: never one author for all who wrote it. A profile link (Blogger's, Google+)
     makes a ``profile`` author; a name typed in, with or without a website, a ``name``
     one. (Takeout types name-only commenters ANONYMOUS too: their name tells them
     apart.)
     """
     name = " ".join((name or "").split())
     uri = (uri or "").strip() or None
-    if uri is None and name.lower() in ANONYMOUS_NAMES:
+    if uri is None and (name.lower() in ANONYMOUS_NAMES or name.split()[0].lower().rstrip(".,") in ANONYMOUS_WORDS):
         return None
     if uri and _PROFILE.match(uri):
         return Author(name or None, uri, "profile")

@@ -52,6 +52,8 @@ TEMPLATES_ENV = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=
 # with the post's id in ``thread``), shown as links into the thread.
 THREAD_COLUMNS = ("thread",)
 COMMENT_COLUMNS = ("comment",)
+# Columns of the tables of things found in comments that hold a comment's id.
+COMMENT_KEYS = ("comment_id", "target_comment_id")
 AUTHOR_PAGE = 50
 AUTHORS_PAGE = 100
 SEARCH_PAGE = 30
@@ -100,21 +102,35 @@ def render_cell(row, value, column, table, database, datasette):
     if table == "posts" and column == "title":
         return _link(f"/-/thread/{row['id']}", value or "(untitled)")
     if table is not None and column == "post_id" and value is not None:
-        # A post's id, or its title when Datasette expands the foreign key: the thread.
-        post_id, label = (value["value"], value["label"]) if isinstance(value, dict) else (value, None)
-        comment_id = row["id"] if table == "comments" else _get(row, "comment_id")
+        # A post's id, or its title when Datasette expands the foreign key: the thread,
+        # at the row's comment when the row is about one.
+        post_id, label = _key(value)
+        comment_id = row["id"] if table == "comments" else _key(_get(row, "comment_id"))[0]
         anchor = f"#c{comment_id}" if comment_id is not None else ""
         text = label if label not in (None, "", post_id) else f"post {post_id}"
         return _link(f"/-/thread/{post_id}{anchor}", text)
+    if table is not None and column in COMMENT_KEYS and value is not None and table != "comments":
+        # A comment's id in a table of things found in comments: the comment in its
+        # thread (a reference's target is on the same page as the reference).
+        post_id = _key(_get(row, "post_id"))[0]
+        if post_id is not None:
+            return _link(f"/-/thread/{post_id}#c{_key(value)[0]}", f"comment {_key(value)[0]}")
     if column == "author_id" and value is not None and table in (None, "posts", "comments"):
         # An author's id, or name when expanded: their page.
-        author_id, label = (value["value"], value["label"]) if isinstance(value, dict) else (value, _get(row, "name"))
+        author_id, label = _key(value) if isinstance(value, dict) else (value, _get(row, "name"))
         return _link(f"/-/author/{author_id}", label if label not in (None, "", author_id) else f"author {author_id}")
     if table is None and column in THREAD_COLUMNS and value is not None:
         return _link(f"/-/thread/{value}", "read the thread")
     if table is None and column in COMMENT_COLUMNS and value is not None and _get(row, "thread") is not None:
         path = _get(row, "path")
         return _link(f"/-/thread/{_get(row, 'thread')}#c{value}", f"comment {path}" if path else "the comment")
+    if isinstance(value, str) and value.startswith(("http://", "https://")):
+        # An address strangers gave (a profile, a post's page): linked as the pages
+        # link them, or shown as text when it is not a plain http(s) address.
+        href = safe_url(value)
+        if href is None or href != value:
+            return value
+        return Markup('<a href="{}" rel="nofollow noopener noreferrer">{}</a>').format(href, value)
     return None
 
 
@@ -342,7 +358,8 @@ async def activity_view(datasette, request):
          "chart2": charts.bar_chart([(str(r["year"]), r["posts"]) for r in year_rows], name="posts-per-year",
                                     title="Posts per year", description="Posts published each year."),
          "columns": ("year", "posts", "comments"),
-         "rows": [(r["year"], r["posts"], r["comments"]) for r in year_rows], "sql": sql(q.POSTS_PER_YEAR),
+         "rows": [(r["year"], r["posts"], r["comments"]) for r in year_rows],
+         "sql": sql(q.POSTS_AND_COMMENTS_PER_YEAR),
          "note": None},
     ]
     return await _render(datasette, request, "activity.html", {
@@ -503,6 +520,13 @@ def _get(row, key):
         return row[key]
     except (IndexError, KeyError):
         return None
+
+
+def _key(value) -> tuple:
+    """A key's value and label, from a foreign key Datasette expanded or a plain value."""
+    if isinstance(value, dict):
+        return value.get("value"), value.get("label")
+    return value, None
 
 
 def _link(href: str, text) -> Markup:

@@ -150,6 +150,21 @@ FROM posts WHERE published_year IS NOT NULL
 GROUP BY published_year ORDER BY published_year
 """
 
+# Posts and comments of each year, as the activity page's table gives them (a
+# comment in its own year where it carries a time, else in its post's): the query
+# behind that table, for a reader to run. The page adds the years up from its months.
+POSTS_AND_COMMENTS_PER_YEAR = """
+WITH p AS (SELECT published_year AS year, count(*) AS posts FROM posts
+           WHERE published_year IS NOT NULL GROUP BY published_year),
+     c AS (SELECT coalesce(CAST(substr(c.published_at, 1, 4) AS INTEGER), p.published_year) AS year,
+                  count(*) AS comments
+           FROM comments c JOIN posts p ON p.id = c.post_id GROUP BY 1)
+SELECT y.year, coalesce(p.posts, 0) AS posts, coalesce(c.comments, 0) AS comments
+FROM (SELECT year FROM p UNION SELECT year FROM c WHERE year IS NOT NULL) AS y
+LEFT JOIN p ON p.year = y.year LEFT JOIN c ON c.year = y.year
+ORDER BY y.year
+"""
+
 # Comments count in their own month where they carry a time, else in their post's.
 # The months the times span (comments_time_post, its two ends) ...
 COMMENT_TIME_SPAN = """

@@ -1268,8 +1268,9 @@ FORMATS = ("export", "takeout", "threaded", "classic")
 
 
 def author_view(author: Author) -> Optional[dict]:
-    """``None`` for an anonymous commenter; otherwise name, profile_url and kind."""
-    if author.kind == "anonymous":
+    """``None`` for an anonymous commenter (or one who typed "Anon" and no website);
+    otherwise name, profile_url and kind."""
+    if author.kind == "anonymous" or (author.url is None and author.name.split()[0].lower() in ("anon", "anonymous")):
         return None
     return {"name": author.name, "profile_url": author.url, "kind": author.kind}
 
