@@ -110,7 +110,8 @@ def expected_columns(path, table):
             out.append((name, pa.float64(), at))
         elif declared == "":  # an expression in a view: typed by what it holds
             stored = {r[0] for r in rows_of(path, f"SELECT DISTINCT typeof([{name}]) FROM [{table}]")} - {"null"}
-            kind = pa.int64() if stored and stored <= {"integer"} else pa.string()
+            is_id = name == "id" or name.endswith("_id")
+            kind = pa.int64() if stored <= {"integer"} and (stored or is_id) else pa.string()
             out.append((name, kind, at if kind == pa.int64() else lambda row, at=at: None if at(row) is None
                         else str(at(row))))
         elif name == "date":
@@ -189,6 +190,36 @@ def test_parquet_carries_the_columns_and_tables_the_database_has(extended, tmp_p
     comments = pq.read_table(tmp_path / "pq" / "comments.parquet", columns=["mood", "is_quote"]).to_pylist()
     assert str(pq.read_schema(tmp_path / "pq" / "comments.parquet").field("is_quote").type) == "bool"
     assert sum(1 for c in comments if c == {"mood": "wry", "is_quote": True}) == 5
+
+
+def test_every_id_is_int64_whatever_the_database_holds(database, tmp_path):
+    """A view's id that holds only NULLs in one database (no reference addresses a
+    post) and numbers in another has the same type in both exports."""
+    paths = []
+    for to_post in (0, 1):
+        path = tmp_path / f"to-post-{to_post}.db"
+        shutil.copy(database, path)
+        con = sqlite3.connect(path)
+        con.execute("UPDATE comment_refs SET target_comment_id = NULL, target_post = ? "
+                    "WHERE id = (SELECT min(id) FROM comment_refs)", [to_post])
+        con.execute("UPDATE comment_refs SET target_post = 0 WHERE id != (SELECT min(id) FROM comment_refs)")
+        con.commit()
+        con.close()
+        paths.append(path)
+    assert rows_of(paths[0], "SELECT count(to_post_id) FROM interactions") == [(0,)]
+    assert rows_of(paths[1], "SELECT count(to_post_id) FROM interactions") == [(1,)]
+    schemas = []
+    for path in paths:
+        out = tmp_path / path.stem
+        assert run("export", "parquet", out, "--db", path).exit_code == 0
+        schemas.append({name: pq.read_schema(out / f"{name}.parquet") for name in exported(path)})
+    assert schemas[0] == schemas[1]
+    for table, schema in schemas[0].items():
+        declared = {row[1]: row[2] for row in columns_of(paths[0], table)}
+        for field in schema:
+            if (field.name == "id" or field.name.endswith("_id")) and declared.get(field.name) in ("INTEGER", ""):
+                assert field.type == pa.int64(), (table, field)  # Blogger's own ids are TEXT, and stay strings
+    assert schemas[0]["interactions"].field("to_post_id").type == pa.int64()
 
 
 def test_parquet_is_written_a_batch_at_a_time(database, tmp_path, monkeypatch):

@@ -22,7 +22,10 @@ down here and in the README, never guessed from a sample of values:
     its text is kept.
 - A column without a declared type (an expression in a view) takes the type of
   the values SQLite holds in it, over the whole column: ``int64`` when all are
-  integers, ``float64`` when all are numbers, else ``string``.
+  integers, ``float64`` when all are numbers, else ``string``. An id (``id``,
+  ``*_id``) holding nothing but integers and NULLs is ``int64`` even when it holds
+  only NULLs (``interactions.to_post_id`` where no reference addresses a post), so
+  that its type does not depend on the database.
 
 NULL stays NULL. The rows are read within one transaction, so a load running at
 the same time does not tear the export, and in batches (``BATCH_ROWS``), so memory
@@ -101,7 +104,7 @@ def plan_table(con: sqlite3.Connection, name: str, kind: str = "table") -> Table
     planned: list[Column] = []
     for column, declared, not_null in columns:
         if not declared:
-            declared = _stored_type(con, name, column)
+            declared = _stored_type(con, name, column, is_id=column == "id" or column.endswith("_id"))
         planned.extend(plan_column(column, declared, not_null, names))
     seen = set()
     for c in planned:
@@ -137,11 +140,11 @@ def plan_column(name: str, declared: str, not_null: bool, siblings: set[str]) ->
     return [Column(name, pa.string(), name, nullable=not not_null)]
 
 
-def _stored_type(con: sqlite3.Connection, table: str, column: str) -> str:
+def _stored_type(con: sqlite3.Connection, table: str, column: str, is_id: bool = False) -> str:
     """The declared type that fits what a column without one holds, over all its rows."""
     kinds = {row[0] for row in con.execute(f"SELECT DISTINCT typeof({quote(column)}) FROM {quote(table)}")}
     kinds.discard("null")
-    if kinds and kinds <= {"integer"}:
+    if kinds <= {"integer"} and (kinds or is_id):
         return "INTEGER"
     if kinds and kinds <= {"integer", "real"}:
         return "REAL"
