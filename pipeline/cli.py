@@ -210,7 +210,7 @@ def _extra(module: str, extra: str):
     try:
         return importlib.import_module(module)
     except ImportError as error:
-        raise click.ClickException(f"{error.name or module} is not installed, which this command needs: "
+        raise click.ClickException(f"{(error.name or module).split('.')[0]} is not installed, which this command needs: "
                                    f"pip install 'blog-pipeline[{extra}]' (`make` installs it in .venv)")
 
 

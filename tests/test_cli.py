@@ -295,3 +295,44 @@ def test_a_file_the_reader_fails_on_fails_alone_and_is_read_again_next_time(arch
     monkeypatch.setattr(work, "parse_bytes", parse)
     assert run("load", "--db", "x.db").stderr.splitlines()[-1] == \
         "1 loaded, 4 unchanged, 0 removed, 0 failed, 0 warnings: x.db"
+
+
+@pytest.mark.parametrize("missing, module, command, extra", [
+    ("distributed", "pipeline.store.engine", ["parse", "--engine", "dask", "raw", "--out", "shards"], "dask"),
+    ("dask", "pipeline.store.engine", ["parse", "--engine", "dask", "raw", "--out", "shards"], "dask"),
+    ("pyarrow", "pipeline.store.shards", ["load", "--from-shards", "shards"], "dask"),
+    ("pyarrow", "pipeline.serve.export", ["export", "parquet", "out"], "export"),
+    ("pyarrow", "pipeline.serve.export", ["export", "csv", "out"], "export"),
+])
+def test_a_command_whose_extra_is_not_installed_says_how_to_install_it(archive, monkeypatch, missing, module,
+                                                                       command, extra):
+    for name in list(sys.modules):
+        if name == missing or name.startswith(missing + ".") or name == module:
+            monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, missing, None)  # an import of it fails, as when it is not installed
+    run("load")
+    if command[0] == "load":
+        (archive.parent / "shards").mkdir()
+    result = run(*command)
+    assert result.exit_code == 1
+    assert f"{missing} is not installed" in result.stderr
+    assert f"pip install 'blog-pipeline[{extra}]'" in result.stderr and "internal error" not in result.stderr
+    if command[0] != "load":
+        assert not (archive.parent / command[-1]).exists()
+
+
+def test_a_scheduler_out_of_reach_is_named_and_leaves_no_folder(archive, monkeypatch):
+    import distributed
+
+    def unreachable(address, *args, **kwargs):
+        raise OSError(f"Timed out trying to connect to {address} after 30 s")
+
+    monkeypatch.setattr(distributed, "Client", unreachable)
+    import pipeline.store.engine as engine
+
+    monkeypatch.setattr(engine, "Client", unreachable)
+    result = run("parse", "--engine", "dask", "--scheduler", "tcp://127.0.0.1:9", "raw", "--out", "shards")
+    assert result.exit_code == 1
+    assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in result.stderr
+    assert "leave out --scheduler" in result.stderr
+    assert not (archive.parent / "shards").exists()

@@ -20,6 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Optional
 
+import dask.bag
+from distributed import Client, LocalCluster, as_completed
+
 from .archives import real
 from .shards import ShardsError, clear_shards, iter_batches, plan_files, shard_tables, write_manifest, write_shard
 
@@ -52,11 +55,17 @@ def _write_batch(item: tuple[str, int, list]) -> dict[str, int]:
 def dask_client(scheduler: Optional[str] = None, workers: Optional[int] = None) -> Iterator:
     """A Dask client: of the scheduler at ``scheduler``, or of a cluster started on this
     machine (``workers`` processes of one thread, default one per core, listening on
-    the loopback only), stopped on the way out."""
-    from distributed import Client, LocalCluster
+    the loopback only), stopped on the way out.
 
+    Raises ShardsError when the scheduler cannot be reached.
+    """
     if scheduler:
-        with Client(scheduler) as client:
+        try:
+            client = Client(scheduler)
+        except (OSError, ValueError) as error:
+            raise ShardsError(f"cannot reach the Dask scheduler at {scheduler} ({error}): check the address, or "
+                              "leave out --scheduler to start a cluster on this machine") from None
+        with client:
             yield client
         return
     with tempfile.TemporaryDirectory(prefix="pipeline-dask-") as scratch:
@@ -97,21 +106,19 @@ def parse_to_shards(paths: Iterable[str | os.PathLike], out: str | os.PathLike, 
         raise ShardsError("no files to parse under " + ", ".join(map(str, paths)))
     if on_plan:
         on_plan(len(specs))
-    out.mkdir(parents=True, exist_ok=True)
-    clear_shards(out)
-    for table in shard_tables():
-        (out / table).mkdir(exist_ok=True)
     with (contextlib.nullcontext(client) if client is not None else dask_client(scheduler, workers)) as client:
-        import dask.bag
-
+        # The folder is made once there are workers to fill it: a scheduler out of
+        # reach leaves nothing behind.
+        out.mkdir(parents=True, exist_ok=True)
+        clear_shards(out)
+        for table in shard_tables():
+            (out / table).mkdir(exist_ok=True)
         threads = sum(client.nthreads().values()) or 1
         per_batch = max(SMALLEST_BATCH, min(BATCH_FILES, math.ceil(len(specs) / (threads * BATCHES_PER_WORKER))))
         batches = list(iter_batches(specs, per_batch, BATCH_BYTES))
         items = [(str(out.resolve()), number, files) for number, files in enumerate(batches)]
         bag = dask.bag.from_sequence(items, npartitions=len(items)).map(_write_batch)
         report = ShardsReport(files=len(specs), batches=len(batches), workers=threads)
-        from distributed import as_completed
-
         futures = client.compute(bag.to_delayed())
         for future in as_completed(futures):
             for counts in future.result():
