@@ -142,6 +142,15 @@ def test_bench_loads_and_checks_a_small_archive(archive, tmp_path):
     assert measures[0]["stages"]["files (parsed and written)"] > 0
     assert report["feed"]["comments"] >= 300 and report["feed"]["export_s"] > 0
     assert "| export |" in result.stdout
+    # The parse on a local Dask cluster against the loader's own, and the load from shards.
+    header = next(line for line in result.stdout.splitlines() if "shards parse MB/s" in line)
+    columns = [c.strip() for c in header.strip("|").split("|")]
+    for name in ("in-process parse MB/s", "shards parse MB/s", "load from shards s", "direct cold load s"):
+        assert name in columns
+    values = result.stdout.splitlines()[result.stdout.splitlines().index(header) + 2].strip("|").split("|")
+    figures = dict(zip(columns, (v.strip() for v in values)))
+    assert figures["files"] == "20" and float(figures["shards parse MB/s"]) > 0
+    assert float(figures["load from shards s"]) > 0 and float(figures["direct cold load s"]) > 0
     assert not list((tmp_path / "bench").glob("*.db"))  # each size's databases are removed once measured
 
 
@@ -336,3 +345,47 @@ def test_a_scheduler_out_of_reach_is_named_and_leaves_no_folder(archive, monkeyp
     assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in result.stderr
     assert "leave out --scheduler" in result.stderr
     assert not (archive.parent / "shards").exists()
+
+
+def in_terminal(args, cwd) -> tuple[int, str]:
+    """Run a command with a terminal for its output, as a user at a prompt does; its
+    exit status and all it wrote."""
+    import pty
+
+    master, slave = pty.openpty()
+    env = dict(os.environ, COLUMNS="100", TERM="xterm")
+    process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=slave, stderr=slave, cwd=cwd, env=env)
+    os.close(slave)
+    written = bytearray()
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:  # the terminal closed: the command ended
+            break
+        if not data:
+            break
+        written.extend(data)
+    os.close(master)
+    return process.wait(timeout=300), written.decode("utf-8", "replace")
+
+
+def test_long_commands_show_a_progress_bar_in_a_terminal_and_none_in_a_pipe(archive):
+    pipeline = [sys.executable, "-m", "pipeline"]
+    cwd = archive.parent
+    commands = [
+        (["load", "raw", "--db", "blog.db"], None),
+        (["export", "convokit", "corpus", "--db", "blog.db"], "Writing utterances"),
+        (["export", "parquet", "parquet", "--db", "blog.db"], "Writing rows"),
+        (["export", "csv", "csv", "--db", "blog.db"], "Writing rows"),
+        (["parse", "--engine", "dask", "--workers", "1", "raw", "--out", "shards"], "Parsing"),
+        (["load", "--from-shards", "shards", "--db", "sharded.db"], "Loading"),
+    ]
+    for args, label in commands:
+        status, written = in_terminal(pipeline + args, cwd)
+        assert status == 0, (args, written)
+        if label:
+            assert label in written and "100%" in written, (args, written)
+    for args, label in commands[1:4]:
+        args = args[:2] + [args[2] + "-piped"] + args[3:]
+        result = subprocess.run(pipeline + args, cwd=cwd, capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0 and label not in result.stderr and "%" not in result.stderr, result.stderr
