@@ -144,6 +144,27 @@ def test_a_byte_for_byte_copy_is_one_post(home, tmp_path):
     assert check_database(db) == []
 
 
+@pytest.mark.parametrize("where", ["new folder", "same folder"])
+def test_copies_added_to_a_loaded_database_are_one_post_each(home, tmp_path, where):
+    """Originals and copies that arrive together, in whatever order their ids fall:
+    a copy refers to its original, which may come later in the batch."""
+    db = open_database(tmp_path / "blog.db")
+    load_paths(db, ["raw"])
+    folder = home / "raw" if where == "same folder" else home / "later"
+    folder.mkdir(exist_ok=True)
+    names = ["a b", "m n", "page saved", "one two", "x y", "p q", "copy1 copy2", "c d", "k l", "first second"]
+    for number, pair in enumerate(names):
+        for name in pair.split():
+            (folder / f"{name}.txt").write_text(f"Page {number}\n\nBody of page {number}.\n", encoding="utf-8")
+    told = []
+    report = load_paths(db, ["raw"] if where == "same folder" else ["later"], on_file=told.append)
+    assert (report.loaded, report.held, len(report.failed)) == (len(names), len(names), 0), told
+    assert db["posts"].count == 5 + len(names)
+    held = [r for r in told if r.status == "held"]
+    assert len(held) == len(names) and all(r.note.startswith("a copy of ") for r in held)
+    assert check_database(db) == []
+
+
 def test_a_copy_takes_over_when_its_original_goes_or_changes(home, tmp_path):
     raw = home / "raw"
     db = open_database(tmp_path / "blog.db")

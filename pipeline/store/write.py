@@ -424,6 +424,11 @@ def save_batch(db: sqlite_utils.Database, batch: list[FileRows], replace: bool =
     there into theirs in one statement.
     """
     with db.atomic():
+        # Rows refer to rows of the same batch that may come later in their table's
+        # id order (a reply before the comment it answers, a copy before its
+        # original): foreign keys are checked when the transaction commits, not as
+        # each row goes in. SQLite turns this off again at the commit.
+        db.conn.execute("PRAGMA defer_foreign_keys = ON")
         mark_unfinished(db)
         ids = sorted(f.source_id for f in batch if f.replaces)
         if ids:
@@ -432,9 +437,7 @@ def save_batch(db: sqlite_utils.Database, batch: list[FileRows], replace: bool =
             db.conn.execute(f"DELETE FROM sources WHERE id IN ({_marks(len(ids))})", ids)
         for table in TABLES:
             # In ascending ids, so that each table's pages are written in order and
-            # the search index is given rows in the order it keeps. A reply may come
-            # before the comment it answers: foreign keys are checked at the end of
-            # each statement (and a first load does not check them).
+            # the search index is given rows in the order it keeps.
             rows = sorted((row for f in batch for row in f.table_rows(table)), key=_first)
             if not rows:
                 continue
