@@ -48,13 +48,19 @@ BLOG_ZONE_HELP = ("The blog's time zone, as an IANA name (Europe/London): the cl
 
 class _Commands(click.Group):
     """The commands, and one rule for all of them: a fault of the program's own is told in
-    a sentence, not a traceback (``PIPELINE_TRACEBACK=1`` shows the traceback)."""
+    a sentence, not a traceback (``PIPELINE_TRACEBACK=1`` shows the traceback), and a
+    Ctrl-C ends any command with status 130."""
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
-        except (click.exceptions.ClickException, click.exceptions.Abort, click.exceptions.Exit, KeyboardInterrupt):
+        except (click.exceptions.ClickException, click.exceptions.Abort, click.exceptions.Exit):
             raise
+        except KeyboardInterrupt:
+            # Ctrl-C where a command has no stop of its own (a load has, once it runs):
+            # nothing half-written is kept, as each command writes in transactions.
+            click.echo("Stopped.", err=True)
+            sys.exit(130)
         except Exception as error:
             if os.environ.get("PIPELINE_TRACEBACK"):
                 raise

@@ -389,3 +389,39 @@ def test_long_commands_show_a_progress_bar_in_a_terminal_and_none_in_a_pipe(arch
         args = args[:2] + [args[2] + "-piped"] + args[3:]
         result = subprocess.run(pipeline + args, cwd=cwd, capture_output=True, text=True, timeout=300)
         assert result.returncode == 0 and label not in result.stderr and "%" not in result.stderr, result.stderr
+
+
+def test_a_stop_while_the_program_loads_ends_without_a_traceback(monkeypatch, capsys):
+    """Ctrl-C before the command has started (while its modules are imported)."""
+    import importlib.abc
+
+    from pipeline import entry
+
+    class Interrupted(importlib.abc.MetaPathFinder):
+        def find_spec(self, name, path=None, target=None):
+            if name == "pipeline.cli":
+                raise KeyboardInterrupt
+            return None
+
+    monkeypatch.delitem(sys.modules, "pipeline.cli")
+    monkeypatch.setattr(sys, "meta_path", [Interrupted()] + sys.meta_path)
+    with pytest.raises(SystemExit) as stop:
+        entry.main()
+    assert stop.value.code == 130
+    assert capsys.readouterr().err == "Stopped before anything was done.\n"
+
+
+def test_the_installed_command_is_the_entry_point():
+    result = subprocess.run([str(ROOT / ".venv" / "bin" / "pipeline"), "--version"], capture_output=True, text=True)
+    assert result.returncode == 0 and "pipeline" in result.stdout
+
+
+def test_a_stop_in_any_command_ends_it_with_status_130(archive, monkeypatch):
+    import pipeline.cli as commands
+
+    def interrupted(file):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(commands, "_print_parse", interrupted)
+    result = CliRunner().invoke(cli, ["parse", "raw/000_a04ef07ac41940ba.txt"])
+    assert (result.exit_code, result.stderr) == (130, "Stopped.\n")
