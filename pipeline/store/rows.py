@@ -176,6 +176,7 @@ class FileRows:
     blog_id: Optional[str] = None
     feed_updated: Optional[str] = None
     held_note: Optional[str] = None  # for a file whose posts another holds: which, and why
+    renamed: bool = False  # held by a file that is gone from disk: this is that file, renamed or moved
     replaces: bool = True  # whether writing it replaces the file's rows (not for a feed's later parts)
     skipped: dict[str, int] = field(default_factory=dict)
 

@@ -50,7 +50,7 @@ class FileResult:
     """What happened to one file in a load."""
 
     path: str  # as shown to the user
-    status: str  # loaded, unchanged, held (another file holds its posts), failed
+    status: str  # loaded, unchanged, held (another file holds its posts), renamed (of a file gone), failed
     issues: list[Issue] = field(default_factory=list)
     note: Optional[str] = None  # for a held file: which file holds its posts, and why
 
@@ -251,6 +251,12 @@ class Writer:
         if rows.source is not None and not rows.failed:
             original = pending.files.get(rows.sha256) or self._loaded_with(rows.sha256, rows.source_id)
             if original is not None:
+                if len(original) > 2 and not original[2]:
+                    # Its original is gone from disk: the file was renamed or moved.
+                    # Held all the same, so that removing the original passes its
+                    # rows, ids and all, to this file.
+                    return replace(held_rows(rows, original[0], COPY, f"{original[1]}, renamed or moved: its rows "
+                                                                      "and ids follow it"), renamed=True)
                 return held_rows(rows, original[0], COPY, f"a copy of {original[1]}: not loaded twice")
             pending.files.setdefault(rows.sha256, (rows.source_id, job.shown))
         if rows.source is not None and not rows.failed and rows.format in FEEDS and rows.blog_id:
@@ -340,20 +346,26 @@ class Writer:
         self.reserve(block)
         return thread if block == thread.post_id else thread.moved(block)
 
-    def _loaded_with(self, sha256: str, source_id: int) -> Optional[tuple[int, str]]:
-        """The id and shown path of a file already loaded with these bytes, if any."""
+    def _loaded_with(self, sha256: str, source_id: int) -> Optional[tuple[int, str, bool]]:
+        """The id and shown path of a file already loaded with these bytes, if any, and
+        whether it is still on disk."""
         row = self.db.conn.execute(
             """SELECT s.id, a.root, s.path FROM sources s JOIN archives a ON a.id = s.archive_id
                WHERE s.sha256 = ? AND s.held_by IS NULL AND s.layout NOT IN ('copy', 'superseded')
                AND s.id != ? LIMIT 1""", [sha256, source_id]).fetchone()
-        return (row[0], display_path(os.path.join(row[1], row[2]))) if row else None
+        if row is None:
+            return None
+        path = os.path.join(row[1], row[2])
+        return row[0], display_path(path), os.path.exists(path)
 
     def _report(self, job: Job, rows: FileRows) -> None:
         for what, count in rows.skipped.items():
             self.report.skipped[what] += count
-        result = FileResult(job.shown, "held" if rows.held_note else "failed" if rows.failed else "loaded",
-                            rows.issues, rows.held_note)
-        if rows.held_note:
+        status = "renamed" if rows.renamed else "held" if rows.held_note else "failed" if rows.failed else "loaded"
+        result = FileResult(job.shown, status, rows.issues, rows.held_note)
+        if rows.renamed:
+            pass  # counted as moved once its original's rows pass to it
+        elif rows.held_note:
             self.report.held += 1
         elif rows.failed:
             self.report.failed.append(result)
