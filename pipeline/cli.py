@@ -87,8 +87,8 @@ def cli():
 @click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False),
               help="The SQLite database to create or update.")
 @click.option("--archive", "archive", metavar="NAME",
-              help="The archive the files belong to  [default: the one whose folder holds them, else a new one "
-                   "named after the folder]")
+              help="The archive the files belong to: a new one, or one already loaded; never files another "
+                   "archive holds  [default: the one whose folder holds them, else a new one named after the folder]")
 @click.option("--blog-author", metavar="NAME",
               help="Whom readers of the archive's text dumps address as the blog's author (\"Jim Brown\": also "
                    "\"Jim\", \"Mr Brown\"); kept for the archive. Blogger's files name each post's author.")

@@ -194,8 +194,13 @@ def test_a_file_moved_within_its_archive_keeps_its_ids(home, tmp_path):
     before = rows(db)
     (home / "raw" / "2014").mkdir()
     shutil.move(home / "raw" / "001_1f9ec539c5090330.txt", home / "raw" / "2014" / "war-goes-on.txt")
-    report = load_paths(db, ["raw"])
-    assert (report.loaded, report.removed, report.moved) == (0, 0, 1)
+    told = []
+    report = load_paths(db, ["raw"], on_file=told.append)
+    assert (report.loaded, report.held, report.removed, report.moved) == (0, 0, 0, 1)
+    [renamed] = [r for r in told if r.note]
+    assert (renamed.path, renamed.status, renamed.note) == (
+        "raw/2014/war-goes-on.txt", "renamed", "raw/001_1f9ec539c5090330.txt, renamed or moved: its rows and ids "
+        "follow it")
     assert rows(db) == before
     assert "2014/war-goes-on.txt" in {row["path"] for row in db.query("SELECT path FROM sources")}
     assert check_database(db) == []
@@ -258,3 +263,45 @@ def test_the_database_is_never_read_as_input(home):
     report = load_paths(db, ["raw"])
     assert (report.loaded, report.unchanged, report.failed) == (0, 5, [])
     assert db["sources"].count == 5
+
+
+def test_a_folder_of_one_archive_is_not_taken_into_another_by_name(home, tmp_path):
+    db = open_database(tmp_path / "blog.db")
+    load_paths(db, ["raw"])
+    before = rows(db)
+    (home / "raw" / "2014").mkdir()
+    shutil.move(home / "raw" / "001_1f9ec539c5090330.txt", home / "raw" / "2014" / "001_1f9ec539c5090330.txt")
+    load_paths(db, ["raw"])
+    for path in ("raw", "raw/2014", "raw/2014/001_1f9ec539c5090330.txt"):
+        with pytest.raises(ArchiveError, match="is in the folder of archive 'raw'.*--archive raw, or with no --archive"):
+            load_paths(db, [path], archive="renamed")
+    assert [a["name"] for a in db.query("SELECT name FROM archives")] == ["raw"]
+    assert rows(db) == before
+    # A folder of it that holds no file of it yet may be an archive of its own.
+    (home / "raw" / "elsewhere").mkdir()
+    (home / "raw" / "elsewhere" / "post.txt").write_text("Another blog\n\nIts body.\n")
+    assert load_paths(db, ["raw/elsewhere"], archive="elsewhere").loaded == 1
+    assert load_paths(db, ["raw"]).removed == 0
+    assert check_database(db) == []
+
+
+def test_an_archive_moved_into_another_archives_folder_is_followed(home, tmp_path):
+    (home / "blogs").mkdir()
+    (home / "blogs" / "post.txt").write_text("Another blog\n\nIts body.\n")
+    db = open_database(tmp_path / "blog.db")
+    load_paths(db, ["blogs", "raw"])
+    before = rows(db)
+    shutil.move(home / "raw", home / "blogs" / "raw")
+    problems = check_database(db)
+    assert len(problems) == 5 and all("gone from disk with its archive's folder" in p and
+                                      "pipeline load NEW_FOLDER --archive raw" in p for p in problems)
+    report = load_paths(db, ["blogs/raw"])
+    assert (report.loaded, report.held, report.removed) == (0, 0, 0)
+    assert rows(db) == before
+    archives = {a["name"]: a["root"] for a in db.query("SELECT name, root FROM archives")}
+    assert archives == {"blogs": str(home / "blogs"), "raw": str(home / "blogs" / "raw")}
+    # The folder around it leaves its files to it.
+    report = load_paths(db, ["blogs"])
+    assert (report.loaded, report.held, report.removed) == (0, 0, 0)
+    assert rows(db) == before
+    assert check_database(db) == []

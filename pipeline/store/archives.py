@@ -99,12 +99,21 @@ def resolve_targets(db: sqlite_utils.Database, paths: Iterable[str | os.PathLike
     folder that holds all the paths as its folder, if there is none). Without, each
     path goes into the innermost archive whose folder holds it, else into an archive
     that moved there, else into a new archive of its own folder, named after it.
-    Raises ArchiveError when a path lies outside the folder of the archive named.
+    Raises ArchiveError when a path lies outside the folder of the archive named,
+    or in the folder of another archive, which holds its files: an archive's name is
+    part of its files' ids, so files never change archive by being named so.
     """
     reals = [real(p) for p in paths]
     archives = all_archives(db)
     if name is not None:
         archive = next((a for a in archives if a.name == name), None)
+        for path, shown in zip(reals, paths):
+            other = innermost(archives, path)
+            if other is not None and other is not archive and _holds(db, other, path) and (
+                    archive is None or within(other.root, archive.root) is not None):
+                raise ArchiveError(
+                    f"{shown} is in the folder of archive {other.name!r} ({other.root}), which holds its files: "
+                    f"load it as --archive {other.name}, or with no --archive")
         if archive is None:
             archive = _create(db, name, _common_folder(reals))
             archives.append(archive)
@@ -119,7 +128,9 @@ def resolve_targets(db: sqlite_utils.Database, paths: Iterable[str | os.PathLike
     targets = []
     for path in reals:
         archive = innermost(archives, path)
-        if archive is None and _recognise_moved(db, path, archives):
+        if (archive is None or archive.root != path) and _recognise_moved(db, path, archives):
+            # An archive whose folder is gone may have moved here, into another
+            # archive's folder too: it is then the innermost archive of its files.
             archive = innermost(archives, path)
         if archive is None:
             folder = path if os.path.isdir(path) else os.path.dirname(path)
@@ -127,6 +138,18 @@ def resolve_targets(db: sqlite_utils.Database, paths: Iterable[str | os.PathLike
             archives.append(archive)
         targets.append(Target(archive, path, os.path.isdir(path)))
     return targets
+
+
+def _holds(db: sqlite_utils.Database, archive: Archive, path: str) -> bool:
+    """Whether ``archive`` holds files loaded from ``path`` (a file, or a folder's files)."""
+    relative = within(path, archive.root)
+    if relative is None:
+        return False
+    if not relative:
+        return db.execute("SELECT 1 FROM sources WHERE archive_id = ? LIMIT 1", [archive.id]).fetchone() is not None
+    prefix = relative + "/"
+    return db.execute("SELECT 1 FROM sources WHERE archive_id = ? AND (path = ? OR substr(path, 1, ?) = ?) LIMIT 1",
+                      [archive.id, relative, len(prefix), prefix]).fetchone() is not None
 
 
 def _recognise_moved(db: sqlite_utils.Database, path: str, archives: list[Archive]) -> bool:

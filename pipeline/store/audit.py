@@ -193,14 +193,18 @@ def check_files(db: sqlite_utils.Database) -> Iterator[str]:
     exactly one row, in file order, and each row within its line span.
     """
     for source in db.query(
-            """SELECT s.id, a.root, s.path, s.sha256, s.format FROM sources s
+            """SELECT s.id, a.root, a.name, s.path, s.sha256, s.format FROM sources s
                JOIN archives a ON a.id = s.archive_id WHERE s.sha256 != '' ORDER BY a.name, s.path"""):
         file = os.path.join(source["root"], source["path"])
         try:
             with open(file, "rb") as f:
                 data = f.read()
         except FileNotFoundError:
-            yield f"{shown(source)}: gone from disk since it was loaded (load its folder again to remove its rows)"
+            if os.path.isdir(source["root"]):
+                yield f"{shown(source)}: gone from disk since it was loaded (load its folder again to remove its rows)"
+            else:
+                yield (f"{shown(source)}: gone from disk with its archive's folder {source['root']} (if the archive "
+                       f"moved, load it where it is now: pipeline load NEW_FOLDER --archive {source['name']})")
             continue
         except OSError as error:
             yield f"{shown(source)}: cannot be read: {error.strerror or error}"
