@@ -37,7 +37,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable, Optional
 
-from ..parse import parse_bytes
+from ..parse import READER_VERSION, parse_bytes
 from ..store.load import open_database
 from ..store.rows import file_id, rows_of
 from ..store.schema import SCHEMA_VERSION, schema_path
@@ -521,11 +521,12 @@ class PageMeasure:
 def pages_database(root: Path, posts: int = PAGE_POSTS, seed: int = 1,
                    say: Callable[[str], None] = print) -> Path:
     """A database of ``posts`` posts as Blogger's exports give them, built once under
-    ``root`` and reused while the schema is the same (``pipeline load`` is what builds it)."""
+    ``root`` and reused while the schema and the reading rules are the same
+    (``pipeline load`` is what builds it)."""
     folder = root / f"pages-{posts}-{seed}"
     db = folder / "blog.db"
     done = folder / "done.json"
-    stamp = {"posts": posts, "seed": seed, "schema": SCHEMA_VERSION}
+    stamp = {"posts": posts, "seed": seed, "schema": SCHEMA_VERSION, "reader": READER_VERSION}
     if db.exists() and done.exists() and json.loads(done.read_text()) == stamp:
         say(f"reusing {db}")
         # Indexes added to schema.sql since it was built are made, and measured for the
