@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from ..model import Author, Comment, Issue
-from ..understand.words import ANONYMOUS_WORDS
+from ..understand.words import names_no_one
 from .html import html_to_text
 
 # Names Blogger shows for a commenter who gave none, in the languages of its pages.
@@ -86,7 +86,7 @@ def author_of(name: Optional[str], uri: Optional[str]) -> Optional[Author]:
     """
     name = " ".join((name or "").split())
     uri = (uri or "").strip() or None
-    if uri is None and (name.lower() in ANONYMOUS_NAMES or name.split()[0].lower().rstrip(".,") in ANONYMOUS_WORDS):
+    if uri is None and (name.lower() in ANONYMOUS_NAMES or names_no_one(name)):
         return None
     if uri and _PROFILE.match(uri):
         return Author(name or None, uri, "profile")

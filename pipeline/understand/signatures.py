@@ -21,7 +21,8 @@ import re
 from dataclasses import dataclass
 from typing import Optional, Union
 
-from .words import ANONYMOUS_WORDS, CLOSING_WORDS, FUNCTION_WORDS, HONORIFICS, ADDRESS_WORDS, NON_NAME_ENDINGS
+from .words import (ANONYMOUS_WORDS, CLOSING_WORDS, FUNCTION_WORDS, HONORIFICS, ADDRESS_WORDS, NON_NAME_ENDINGS,
+                    names_no_one)
 
 # A sign-off is short: "Anonymous SPO 21:05" is about as long as they come.
 MAX_LENGTH = 32
@@ -131,7 +132,7 @@ def is_signature_text(text: str) -> bool:
     words = text.split()
     if not words or len(words) > MAX_WORDS:
         return False
-    if words[0].lower().rstrip(".,") in ANONYMOUS_WORDS:
+    if names_no_one(text):
         return all(_TIME_WORD.match(w) or _NAME_WORD.match(w) or w.lower() in ("at", "@", "again")
                    for w in words[1:])
     if words[0].lower() in ("a", "an", "the") and len(words) > 1:
@@ -168,9 +169,7 @@ def _is_plain(word: str) -> bool:
 
 def is_anonymous(signature: Union[Signature, str, None]) -> bool:
     """True when a signature names no one: "Anon", "Anonymous", "anon 20:43", "Anon PO"."""
-    text = signature.text if isinstance(signature, Signature) else signature
-    words = text.split() if text else []
-    return bool(words) and words[0].lower().rstrip(".,") in ANONYMOUS_WORDS
+    return names_no_one((signature.text if isinstance(signature, Signature) else signature) or "")
 
 
 def signature_time(signature: Union[Signature, str, None]) -> Optional[str]:

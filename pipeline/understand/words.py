@@ -64,6 +64,12 @@ NON_NAME_ENDINGS = ("ity", "tion", "sion", "ness", "ment", "ful", "ous", "ive", 
 ANONYMOUS_WORDS = frozenset(("anon", "anonymous", "anonymouse", "anonymus", "annon", "anom", "anonymously"))
 
 
+def names_no_one(text: str) -> bool:
+    """Whether a name or signature names no one: "Anon", "Anonymous", "anon 20:43", "Anon PO"."""
+    words = text.split()
+    return bool(words) and words[0].lower().rstrip(".,") in ANONYMOUS_WORDS
+
+
 def is_plain_word(word: str) -> bool:
     """Whether ``word`` (any case, punctuation around it allowed) is ordinary English here."""
     low = word.strip(".,;:!?'\"()\u2018\u2019\u201c\u201d").lower()
