@@ -363,13 +363,12 @@ class Writer:
             self.report.skipped[what] += count
         status = "renamed" if rows.renamed else "held" if rows.held_note else "failed" if rows.failed else "loaded"
         result = FileResult(job.shown, status, rows.issues, rows.held_note)
-        if rows.renamed:
-            pass  # counted as moved once its original's rows pass to it
-        elif rows.held_note:
+        # A renamed file is counted as moved, once its original's rows pass to it.
+        if status == "held":
             self.report.held += 1
-        elif rows.failed:
+        elif status == "failed":
             self.report.failed.append(result)
-        else:
+        elif status == "loaded":
             self.report.loaded += 1
             if rows.format == PAGE:
                 self.pages.add(rows.source_id)
