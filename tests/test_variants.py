@@ -246,3 +246,33 @@ def test_comments_quoted_in_the_body_stay_in_the_body():
     assert (parsed.layout, parsed.comments) == ("plain", [])
     assert "Not in my office" in parsed.post.body
     assert "*****" in parsed.layout_note
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_text_at_the_margin_after_the_last_comment_leaves_the_replies_where_they_are(seed):
+    """A numbered dump with a line or two at the margin after its list (a page's
+    footer, a line added by hand): the comments and replies are those of the list,
+    and that text is kept with the last comment, with a warning at its line."""
+    import random
+
+    from pipeline.parse import parse_bytes
+    from pipeline.tools.synth import ArchiveShape, Rendering, draw_post, expected_comments, render
+
+    from .mixed_archive import stock
+
+    rng = random.Random(seed)
+    post = draw_post(rng, stock(), ArchiveShape(top_level=(1, 8), reply_chance=0.6, replies=(1, 4)))
+    data = render(post, Rendering(layout="numbered"))
+    footer = rng.choice(["Newer Post Older Post Home", "extra line", "Subscribe to: Post Comments (Atom)\nHome"])
+    gap = rng.choice(["", "\n"])
+    tail = (gap + footer + "\n").encode()
+    plain = parse_bytes("plain.txt", data)
+    added = parse_bytes("added.txt", data + tail)
+    want = [(path, parent) for path, parent, _ in expected_comments(post)]
+    for parsed in (plain, added):
+        assert [(c.path, c.parent_path) for c in parsed.threads[0].comments] == want
+    last_plain, last_added = plain.threads[0].comments[-1], added.threads[0].comments[-1]
+    assert last_added.body.endswith(footer) and last_added.body.startswith(last_plain.body)
+    lines = (data + tail).decode().split("\n")
+    first_footer_line = len(lines) - 1 - len(footer.split("\n")) + 1
+    assert [(i.line, i.kind) for i in added.issues if i.kind == "trailing"] == [(first_footer_line, "trailing")]

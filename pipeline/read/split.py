@@ -227,9 +227,22 @@ def _numbered_item(lines, stripped, reply_items, reply_lines, start, end, item_i
     """
     # Replies follow all of their parent's text, so they can only start after the
     # last line that is the parent's own text (indented less than a reply's text).
+    # Text at the margin that ends the file (a page's footer, a line added by hand)
+    # is no comment's own: it is kept with the last comment, and tells nothing of
+    # where the replies are.
     last_parent = start
     text_indent = " " * (REPLY_INDENT + CONTINUATION)
-    for i in range(end - 1, start, -1):
+    own_end = end
+    if end == len(lines):
+        i = end
+        while i - 1 > start and (not stripped[i - 1] or indent_of(lines[i - 1]) < TOP_INDENT):
+            i -= 1
+            if stripped[i]:
+                own_end = i
+        if own_end < end:
+            issues.append(Issue(own_end + 1, "trailing", "text at the margin after the last comment: kept as part "
+                                                         "of it"))
+    for i in range(own_end - 1, start, -1):
         line_stripped = stripped[i]
         if (line_stripped and (len(line_stripped) > _ACTION_MAX or line_stripped not in _ACTION_LINES)
                 and i not in reply_items
