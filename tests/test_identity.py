@@ -305,3 +305,33 @@ def test_an_archive_moved_into_another_archives_folder_is_followed(home, tmp_pat
     assert (report.loaded, report.held, report.removed) == (0, 0, 0)
     assert rows(db) == before
     assert check_database(db) == []
+
+
+def test_two_files_whose_names_were_swapped_are_two_changed_files(home, tmp_path):
+    db = open_database(tmp_path / "blog.db")
+    load_paths(db, ["raw"])
+    raw = home / "raw"
+    a, b = raw / "003_92b3ed089a46f2e7.txt", raw / "004_f41891cd9d906480.txt"
+    a.rename(raw / "swap"), b.rename(a), (raw / "swap").rename(b)
+    told = []
+    report = load_paths(db, ["raw"], on_file=told.append)
+    # A file is known by its path: each is read again, as a changed file, and
+    # neither is taken for a copy of the other.
+    assert (report.loaded, report.held, report.moved, report.removed) == (2, 0, 0, 0)
+    assert not [r.note for r in told if r.note]
+    assert db["posts"].count == 5 and db.execute("SELECT count(*) FROM sources WHERE held_by IS NOT NULL").fetchone() == (0,)
+    assert check_database(db) == []
+
+
+def test_a_file_like_one_of_another_archive_whose_folder_is_gone_is_its_copy(home, tmp_path):
+    """Loading the folder around a moved archive before the archive's own folder: its
+    files are copies of the gone archive's, and are said to be so."""
+    (home / "blogs").mkdir()
+    (home / "blogs" / "post.txt").write_text("Another blog\n\nIts body.\n")
+    db = open_database(tmp_path / "blog.db")
+    load_paths(db, ["blogs", "raw"])
+    shutil.move(home / "raw", home / "blogs" / "raw")
+    told = []
+    report = load_paths(db, ["blogs"], on_file=told.append)
+    assert (report.loaded, report.held, report.moved) == (0, 5, 0)
+    assert all(r.status == "held" and r.note.startswith("a copy of ") for r in told if r.note)

@@ -251,10 +251,10 @@ class Writer:
         if rows.source is not None and not rows.failed:
             original = pending.files.get(rows.sha256) or self._loaded_with(rows.sha256, rows.source_id)
             if original is not None:
-                if len(original) > 2 and not original[2]:
-                    # Its original is gone from disk: the file was renamed or moved.
-                    # Held all the same, so that removing the original passes its
-                    # rows, ids and all, to this file.
+                if len(original) > 2 and original[2] == job.archive_id and not original[3]:
+                    # Its original, in the same archive, is gone from disk: the file was
+                    # renamed or moved. Held all the same, so that removing the original
+                    # passes its rows, ids and all, to this file.
                     return replace(held_rows(rows, original[0], COPY, f"{original[1]}, renamed or moved: its rows "
                                                                       "and ids follow it"), renamed=True)
                 return held_rows(rows, original[0], COPY, f"a copy of {original[1]}: not loaded twice")
@@ -346,17 +346,26 @@ class Writer:
         self.reserve(block)
         return thread if block == thread.post_id else thread.moved(block)
 
-    def _loaded_with(self, sha256: str, source_id: int) -> Optional[tuple[int, str, bool]]:
-        """The id and shown path of a file already loaded with these bytes, if any, and
-        whether it is still on disk."""
+    def _loaded_with(self, sha256: str, source_id: int) -> Optional[tuple[int, str, int, bool]]:
+        """The id, shown path and archive of a file already loaded with these bytes, if
+        any, and whether it is still on disk."""
         row = self.db.conn.execute(
-            """SELECT s.id, a.root, s.path FROM sources s JOIN archives a ON a.id = s.archive_id
+            """SELECT s.id, a.root, s.path, s.archive_id, s.bytes FROM sources s
+               JOIN archives a ON a.id = s.archive_id
                WHERE s.sha256 = ? AND s.held_by IS NULL AND s.layout NOT IN ('copy', 'superseded')
                AND s.id != ? LIMIT 1""", [sha256, source_id]).fetchone()
         if row is None:
             return None
         path = os.path.join(row[1], row[2])
-        return row[0], display_path(path), os.path.exists(path)
+        try:
+            stat = os.stat(path)
+        except OSError:
+            return row[0], display_path(path), row[3], False
+        if stat.st_size != row[4]:
+            # Its file changed since it was loaded (two files whose names were swapped):
+            # these bytes are not its now. (A touched file may still be: it is read again.)
+            return None
+        return row[0], display_path(path), row[3], True
 
     def _report(self, job: Job, rows: FileRows) -> None:
         for what, count in rows.skipped.items():
