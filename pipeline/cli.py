@@ -59,7 +59,7 @@ class _Commands(click.Group):
         except KeyboardInterrupt:
             # Ctrl-C where a command has no stop of its own (a load has, once it runs):
             # nothing half-written is kept, as each command writes in transactions.
-            click.echo("Stopped.", err=True)
+            click.echo("Stopped: run the same command again to finish.", err=True)
             sys.exit(130)
         except Exception as error:
             if os.environ.get("PIPELINE_TRACEBACK"):
@@ -299,6 +299,10 @@ def check(db_path):
         version = db.execute("PRAGMA user_version").fetchone()[0]
     except sqlite3.DatabaseError as error:
         raise click.ClickException(f"{db_path}: {error}")
+    if version == 0 and not db.table_names():
+        db.close()
+        raise click.ClickException(f"{db_path} holds nothing yet (a first load stopped before it began?): "
+                                   f"load files into it with pipeline load --db {db_path}")
     if version != SCHEMA_VERSION:
         db.close()
         raise click.ClickException(str(SchemaMismatch(db_path, version)))

@@ -424,4 +424,40 @@ def test_a_stop_in_any_command_ends_it_with_status_130(archive, monkeypatch):
 
     monkeypatch.setattr(commands, "_print_parse", interrupted)
     result = CliRunner().invoke(cli, ["parse", "raw/000_a04ef07ac41940ba.txt"])
-    assert (result.exit_code, result.stderr) == (130, "Stopped.\n")
+    assert (result.exit_code, result.stderr) == (130, "Stopped: run the same command again to finish.\n")
+
+
+def test_check_of_a_database_that_holds_nothing_yet_says_to_load(tmp_path):
+    """A first load stopped before it began leaves an empty database file."""
+    path = tmp_path / "new.db"
+    con = sqlite3.connect(path)
+    con.execute("PRAGMA journal_mode = WAL")
+    con.close()
+    result = CliRunner().invoke(cli, ["check", "--db", str(path)])
+    assert result.exit_code == 1
+    assert "holds nothing yet" in result.stderr and f"pipeline load --db {path}" in result.stderr
+    assert "--rebuild" not in result.stderr
+
+
+def test_a_stop_once_the_command_is_done_ends_at_once(monkeypatch):
+    """Ctrl-C while Python shuts down after the command: status 130, no traceback."""
+    import signal as signals
+
+    from pipeline import entry
+
+    monkeypatch.setattr(sys, "argv", ["pipeline", "--version"])
+    previous = signals.getsignal(signals.SIGINT)
+    try:
+        with pytest.raises(SystemExit) as done:
+            entry.main()
+        assert done.value.code == 0
+        assert signals.getsignal(signals.SIGINT) is entry._stop_at_exit
+    finally:
+        signals.signal(signals.SIGINT, previous)
+    code = ("import os, signal, sys, threading, time\n"
+            "from pipeline import entry\n"
+            "threading.Thread(target=lambda: (time.sleep(1), os.kill(os.getpid(), signal.SIGINT), time.sleep(5))).start()\n"
+            "sys.argv = ['pipeline', '--version']\n"
+            "entry.main()\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 130 and "Traceback" not in result.stderr, result.stderr
