@@ -277,6 +277,12 @@ def test_a_folder_of_one_archive_is_not_taken_into_another_by_name(home, tmp_pat
             load_paths(db, [path], archive="renamed")
     assert [a["name"] for a in db.query("SELECT name FROM archives")] == ["raw"]
     assert rows(db) == before
+    # Nor by the name of another archive, whose folder is elsewhere.
+    (tmp_path / "second").mkdir()
+    (tmp_path / "second" / "post.txt").write_text("A second blog\n\nIts own body.\n")
+    load_paths(db, [str(tmp_path / "second")], archive="second")
+    with pytest.raises(ArchiveError, match="is in the folder of archive 'raw'"):
+        load_paths(db, ["raw/2014"], archive="second")
     # A folder of it that holds no file of it yet may be an archive of its own.
     (home / "raw" / "elsewhere").mkdir()
     (home / "raw" / "elsewhere" / "post.txt").write_text("Another blog\n\nIts body.\n")

@@ -109,8 +109,7 @@ def resolve_targets(db: sqlite_utils.Database, paths: Iterable[str | os.PathLike
         archive = next((a for a in archives if a.name == name), None)
         for path, shown in zip(reals, paths):
             other = innermost(archives, path)
-            if other is not None and other is not archive and _holds(db, other, path) and (
-                    archive is None or within(other.root, archive.root) is not None):
+            if other is not None and other is not archive and _holds(db, other, path):
                 raise ArchiveError(
                     f"{shown} is in the folder of archive {other.name!r} ({other.root}), which holds its files: "
                     f"load it as --archive {other.name}, or with no --archive")
