@@ -16,7 +16,7 @@ import sqlite3
 import time
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from typing import Callable, Optional
+from typing import Callable, NamedTuple, Optional
 
 import sqlite_utils
 
@@ -249,16 +249,15 @@ class Writer:
         each post's rows go. ``pending`` is what files of the same batch, not written
         yet, hold."""
         if rows.source is not None and not rows.failed:
-            original = pending.files.get(rows.sha256) or self._loaded_with(rows.sha256, rows.source_id)
+            original = pending.files.get(rows.sha256) or self._loaded_with(rows.sha256, rows.source_id, job)
+            if original is not None and original.renamed:
+                # Held all the same, so that removing the original passes its rows,
+                # ids and all, to this file.
+                return replace(held_rows(rows, original.source_id, COPY, f"{original.shown}, renamed or moved: "
+                                                                         "its rows and ids follow it"), renamed=True)
             if original is not None:
-                if len(original) > 2 and original[2] == job.archive_id and not original[3]:
-                    # Its original, in the same archive, is gone from disk: the file was
-                    # renamed or moved. Held all the same, so that removing the original
-                    # passes its rows, ids and all, to this file.
-                    return replace(held_rows(rows, original[0], COPY, f"{original[1]}, renamed or moved: its rows "
-                                                                      "and ids follow it"), renamed=True)
-                return held_rows(rows, original[0], COPY, f"a copy of {original[1]}: not loaded twice")
-            pending.files.setdefault(rows.sha256, (rows.source_id, job.shown))
+                return held_rows(rows, original.source_id, COPY, f"a copy of {original.shown}: not loaded twice")
+            pending.files.setdefault(rows.sha256, _Original(rows.source_id, job.shown))
         if rows.source is not None and not rows.failed and rows.format in FEEDS and rows.blog_id:
             newer = self._newer_export(job, rows)
             if newer is not None:
@@ -346,9 +345,9 @@ class Writer:
         self.reserve(block)
         return thread if block == thread.post_id else thread.moved(block)
 
-    def _loaded_with(self, sha256: str, source_id: int) -> Optional[tuple[int, str, int, bool]]:
-        """The id, shown path and archive of a file already loaded with these bytes, if
-        any, and whether it is still on disk."""
+    def _loaded_with(self, sha256: str, source_id: int, job: Job) -> Optional["_Original"]:
+        """A file already loaded with these bytes, if any: ``renamed`` when it is in
+        ``job``'s archive and gone from disk (``job``'s file is it, renamed or moved)."""
         row = self.db.conn.execute(
             """SELECT s.id, a.root, s.path, s.archive_id, s.bytes FROM sources s
                JOIN archives a ON a.id = s.archive_id
@@ -360,12 +359,12 @@ class Writer:
         try:
             stat = os.stat(path)
         except OSError:
-            return row[0], display_path(path), row[3], False
+            return _Original(row[0], display_path(path), renamed=row[3] == job.archive_id)
         if stat.st_size != row[4]:
             # Its file changed since it was loaded (two files whose names were swapped):
             # these bytes are not its now. (A touched file may still be: it is read again.)
             return None
-        return row[0], display_path(path), row[3], True
+        return _Original(row[0], display_path(path))
 
     def _report(self, job: Job, rows: FileRows) -> None:
         for what, count in rows.skipped.items():
@@ -395,8 +394,16 @@ class _Pending:
     their bytes, posts by Blogger's id (a feed is written on its own, so these are
     dumps' and pages')."""
 
-    files: dict[str, tuple[int, str]] = field(default_factory=dict)
+    files: dict[str, "_Original"] = field(default_factory=dict)
     posts: dict[str, tuple[int, str]] = field(default_factory=dict)
+
+
+class _Original(NamedTuple):
+    """The file whose posts a file with the same bytes leaves to it."""
+
+    source_id: int
+    shown: str
+    renamed: bool = False  # the file at hand is this one, renamed or moved: it is gone from disk
 
 
 @dataclass
