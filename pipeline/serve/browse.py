@@ -112,9 +112,9 @@ def render_cell(row, value, column, table, database, datasette):
     if table is not None and column in COMMENT_KEYS and value is not None and table != "comments":
         # A comment's id in a table of things found in comments: the comment in its
         # thread (a reference's target is on the same page as the reference).
-        post_id = _key(_get(row, "post_id"))[0]
+        post_id, comment_id = _key(_get(row, "post_id"))[0], _key(value)[0]
         if post_id is not None:
-            return _link(f"/-/thread/{post_id}#c{_key(value)[0]}", f"comment {_key(value)[0]}")
+            return _link(f"/-/thread/{post_id}#c{comment_id}", f"comment {comment_id}")
     if column == "author_id" and value is not None and table in (None, "posts", "comments"):
         # An author's id, or name when expanded: their page.
         author_id, label = _key(value) if isinstance(value, dict) else (value, _get(row, "name"))
