@@ -137,7 +137,7 @@ CREATE TABLE IF NOT EXISTS comment_refs (
     target_comment_id INTEGER REFERENCES comments(id) ON DELETE SET NULL,  -- the comment addressed; NULL: not told
     target_post INTEGER NOT NULL DEFAULT 0,  -- 1: addresses the post or its author
     method TEXT,                    -- how it was resolved (shown-time, signed-time, signature, author, blog-author,
-                                    -- first, parent, previous, ...); NULL: unresolved
+                                    -- post-writer, first, parent, previous, ...); NULL: unresolved
     confidence REAL NOT NULL,       -- how often the method names the comment a careful reader would (0..1)
     candidates INTEGER NOT NULL     -- comments that fitted: 2 or more left it unresolved
 );

@@ -14,6 +14,7 @@ from pipeline.tools.render import Blog, BlogPost, plain
 from pipeline.tools.synth import SynthPost, sentences_from
 from pipeline.understand.resolve import CommentText, ThreadText
 from pipeline.understand.signatures import find_signature
+from pipeline.understand.writers import post_writers
 
 from .conftest import RAW
 
@@ -48,7 +49,7 @@ class Labelled:
         shown = shown or {}
         return ThreadText([CommentText(c.path, c.parent_path, c.body, find_signature(c.body),
                                        shown_time=shown.get(c.path)) for c in self.comments],
-                          self.blog_author_names)
+                          self.blog_author_names, post_writer_names=post_writers(self.post_body))
 
 
 @lru_cache(maxsize=None)

@@ -142,7 +142,7 @@ def test_the_blog_s_author_by_name_is_the_post_once_the_archive_says_who_it_is(t
         return {(row["path"], row["comment"]) for row in db.query(
             """SELECT s.path, c.path AS comment FROM comment_refs r JOIN comments c ON c.id = r.comment_id
                JOIN posts p ON p.id = r.post_id JOIN sources s ON s.id = p.source_id
-               WHERE r.target_post = 1 AND r.kind = 'name'""")}
+               WHERE r.target_post = 1 AND r.method = 'blog-author'""")}
 
     assert posts_addressed() == set()
     report = load_paths(db, [tmp_path / "raw"], blog_author="Jim Brown")

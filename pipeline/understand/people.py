@@ -17,6 +17,7 @@ from ..model import Author, Comment, Post
 from .refs import author_name_forms, find_refs_many, known_names
 from .resolve import CommentText, ThreadText, resolve_refs
 from .signatures import find_signature, signature_time
+from .writers import add_cites, post_writers
 
 
 @dataclass(frozen=True)
@@ -64,10 +65,13 @@ def understand_people(post: Post, comments: list[Comment], blog_author: Optional
     names = known_names([s.text for s in signatures if s is not None and not s.anonymous], authors, blog_names)
     found = find_refs_many([c.body for c in comments], names, signatures, twelve_hour,
                            [c.parent_path is not None for c in comments])
+    writers = post_writers(post.body) if post.body else ()
+    add_cites(found, [c.body for c in comments], writers)
     if not any(found):  # most threads: nothing to resolve
         return []
     thread = ThreadText([CommentText(c.path, c.parent_path, c.body, signature, author, c.shown_time, c.published_at)
-                         for c, signature, author in zip(comments, signatures, authors)], blog_names, twelve_hour)
+                         for c, signature, author in zip(comments, signatures, authors)], blog_names, twelve_hour,
+                        writers)
     resolved = resolve_refs(thread, {c.path: refs for c, refs in zip(comments, found)})
     return [Reference(r.path, r.ref.start, r.ref.end, r.ref.text, r.ref.kind, r.ref.target, r.target_path,
                       r.target_post, r.method, r.confidence, r.candidates) for r in resolved]

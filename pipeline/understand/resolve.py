@@ -9,7 +9,8 @@ found in each comment (``refs.find_refs``). The rules, from the issue:
   (``signed-time``);
 - a name addresses the post when it is the blog's author's (``blog-author``),
   otherwise the nearest earlier comment signed with it (``signature``) or written
-  by it (``author``);
+  by it (``author``), otherwise the post when it names the writer of what the post
+  reproduces (``post-writer``: see ``writers``);
 - a position addresses the first comment (``first``), the comment replied to
   (``parent``) or the one before (``previous``); "your first post" the first comment
   of the writer answered (``addressee-first``), "my last comment" the writer's own
@@ -26,7 +27,8 @@ how often the rule is expected to name the comment a careful reader would.
 - 0.95 a time matched to the one comment shown at that minute, 0.9 when the page's
   clock is 12-hour and the other reading of the hour matched nothing, 0.85 when only
   the name written with it (``Kestrel at 15:40``) told two such comments apart;
-- 0.9 the blog's author by name (readers name him or her to mean the post);
+- 0.9 the blog's author by name (readers name him or her to mean the post); 0.7
+  the writer of what the post reproduces, cited (``Ian Lawrence says ...``);
 - 0.8 a name signed or written on one earlier comment, 0.6 the nearest of several;
 - 0.7 the first comment; 0.8 the parent or previous comment where they are the same
   comment, 0.5 where a reply's parent and previous comment differ;
@@ -44,6 +46,7 @@ from typing import Mapping, Optional, Sequence, Union
 
 from .refs import NAME, POSITION, TIME, Ref, find_refs_many, known_names
 from .signatures import Signature, is_anonymous, signature_time
+from .writers import add_cites
 
 # Positions, by their word.
 _FIRST = frozenset(("first", "1st", "initial", "original", "opening"))
@@ -84,11 +87,13 @@ class ThreadText:
     ``post_author_names``: how readers may name the blog's author (``author_name_forms``
     of the post's author, or an option where no file says). ``twelve_hour``: the blog
     shows times on a 12-hour clock ("9:19 PM"), so "9:19" may mean 09:19 or 21:19.
+    ``post_writer_names``: the writers of what the post reproduces (``writers.post_writers``).
     """
 
     comments: list[CommentText]
     post_author_names: tuple[str, ...] = ()
     twelve_hour: bool = False
+    post_writer_names: tuple[str, ...] = ()
 
     def names(self) -> frozenset:
         """The names the thread knows, for ``find_refs``."""
@@ -128,10 +133,12 @@ class SameWriter:
 
 def find_thread_refs(thread: ThreadText) -> dict[str, list[Ref]]:
     """``find_refs`` over every comment of ``thread``, with the names the thread knows
-    (positions in replies only: see ``find_refs_many``)."""
-    found = find_refs_many([c.body for c in thread.comments], thread.names(),
-                           [_signature_span(c) for c in thread.comments], thread.twelve_hour,
-                           [c.parent_path is not None for c in thread.comments])
+    (positions in replies only: see ``find_refs_many``), and where a comment cites the
+    writer of what the post reproduces (``writers``)."""
+    bodies = [c.body for c in thread.comments]
+    found = find_refs_many(bodies, thread.names(), [_signature_span(c) for c in thread.comments],
+                           thread.twelve_hour, [c.parent_path is not None for c in thread.comments])
+    add_cites(found, bodies, thread.post_writer_names)
     return {c.path: refs for c, refs in zip(thread.comments, found)}
 
 
@@ -193,6 +200,7 @@ class _Index:
                                    reverse=True) if self.timed else []
         self.shows_times = any(c.shown_time for c in self.comments)
         self.blog_names = {n.casefold() for n in thread.post_author_names}
+        self.writer_names = {n.casefold() for n in thread.post_writer_names}
 
     def possibly_before(self, i: int) -> list[int]:
         """Comments that may have been posted before comment ``i``, nearest first.
@@ -292,6 +300,8 @@ def _resolve_name(index: _Index, i: int, ref: Ref) -> Resolved:
         j = above[0]
         return Resolved(path, ref, index.comments[j].path, False, index.named(j, name),
                         0.8 if len(above) == 1 else 0.6, len(above))
+    if name in index.writer_names:
+        return Resolved(path, ref, None, True, "post-writer", 0.7, 1)
     later = [j for j in index.possibly_before(i) if j > i and index.named(j, name)]
     if len(later) == 1:
         return Resolved(path, ref, index.comments[later[0]].path, False, index.named(later[0], name), 0.5, 1)

@@ -1,0 +1,114 @@
+"""The writer of what a post reproduces, and the comments that cite them.
+
+Many posts reproduce someone else's text: a union's letter signed ``Yours
+sincerely`` / ``Ian Lawrence`` / ``General Secretary``, a blog post introduced as
+``Highlights from the latest blog post by Napo General Secretary:-``. Readers then
+answer that text by its writer: ``Ian Lawrence says the strike will ...``, ``The
+NAPO General Secretary has written a blog that ...``, ``the GS doesn't say
+anything``. Such a comment points at the post, as one naming the blog's author does.
+
+The same person is also talked about as a person (``Maybe Ian Lawrence will tell
+him so``, ``an agenda against the General Secretary``), which points at nothing. So a
+writer's name counts here only where the comment cites what they wrote: the name
+followed by a verb of saying or writing (``says``, ``has written``, ``doesn't say``)
+or by a possessive and a word for a text (``Ian Lawrence's letter``).
+
+``post_writers`` finds the writers' names in a post; ``find_cites`` the citations in
+a comment. Only the post's own credits are read (a byline in its first line, the
+lines under a valediction), never a name merely mentioned in it.
+"""
+from __future__ import annotations
+
+import re
+from typing import Iterable, Sequence
+
+from .refs import NAME, Ref
+
+# A valediction on a line of its own closes a letter; the writer's name (and role)
+# stand on the next lines.
+_VALEDICTIONS = ("yours sincerely", "yours faithfully", "yours truly", "yours fraternally", "yours in solidarity",
+                 "in solidarity", "best wishes", "with best wishes", "kind regards", "best regards", "regards",
+                 "yours")
+# What finds a valediction cheaply: a post is searched for these before anything else.
+_VALEDICTION_NEEDLES = ("ours", "olidarity", "ishes", "egards")
+_SPACE = "[ \t\u00a0]"
+# "... by Napo General Secretary:-", "Guest post by Ann Other": capitalised words
+# after "by" (with "of", "for" or "the" between them), up to the end of the line or
+# punctuation.
+_NAME_WORDS = (rf"(?:[A-Z][\w'\u2019.\-]*)(?:{_SPACE}+(?:(?:of|for|the){_SPACE}+)?[A-Z][\w'\u2019.\-]*){{0,4}}")
+_BYLINE = re.compile(rf"(?<![\w])[Bb]y{_SPACE}+(?:the{_SPACE}+)?({_NAME_WORDS})(?=\s*(?:[:\-\u2013\u2014,.;!]|$))")
+_NAME_LINE = re.compile(rf"({_NAME_WORDS})$")
+# What makes a writer's name a citation of their text: a verb of saying or writing
+# after it, or a possessive and a word for a text.
+_CITING = (r"says|said|writes|wrote|has written|had written|has said|is saying|states|stated|claims|claimed"
+           r"|argues|argued|explains|explained|tells us|told us|reckons|suggests|suggested|asserts|asserted"
+           r"|(?:does|did)(?:n['\u2019]t| not) say|(?:does|did)(?:n['\u2019]t| not) tell us")
+_TEXT_NOUNS = r"letter|blog|blog post|post|email|e-mail|message|mailout|mail-out|article|piece|words|statement|update"
+_CITE_AFTER = re.compile(rf"{_SPACE}+(?:{_CITING})\b|['\u2019]s{_SPACE}+(?:latest{_SPACE}+|last{_SPACE}+)?"
+                         rf"(?:{_TEXT_NOUNS})\b")
+_MAX_NAME = 40
+
+
+def post_writers(body: str) -> tuple[str, ...]:
+    """The names a post credits its text to: a byline in its first line, and the one or
+    two short lines of capitalised words under each valediction (a name, a role).
+
+    Each is given as written, then its initials where it has several words ("General
+    Secretary" also gives "GS"), as readers abbreviate a title.
+    """
+    names: list[str] = []
+    first_line = body.lstrip().split("\n", 1)[0]
+    if "by" in first_line.lower():
+        for match in _BYLINE.finditer(first_line):
+            names.append(match.group(1).rstrip("."))
+    if any(needle in body for needle in _VALEDICTION_NEEDLES):
+        lines = [line.strip(" \t\u00a0") for line in body.split("\n")]
+        for k, line in enumerate(lines):
+            if line.lower().rstrip(",.!") not in _VALEDICTIONS:
+                continue
+            following = [text for text in lines[k + 1:k + 6] if text][:2]
+            for text in following:
+                match = _NAME_LINE.match(text)
+                if not match or len(text) > _MAX_NAME:
+                    break
+                names.append(text)
+    out = []
+    for name in names:
+        out.append(name)
+        words = name.split()
+        if 2 <= len(words) <= 4 and all(word[0].isupper() for word in words):
+            out.append("".join(word[0] for word in words))
+    return tuple(dict.fromkeys(out))
+
+
+def find_cites(bodies: Sequence[str], writers: Iterable[str]) -> list[list[Ref]]:
+    """For each comment body, where it cites one of ``writers`` (``post_writers``):
+    the name (with "the" before it, if written) as a name reference."""
+    patterns = [(name, re.compile(rf"(?<![\w@])(?:[Tt]he{_SPACE}+)?({re.escape(name)})(?![\w\-])",
+                                  re.I if len(name) > 3 else 0)) for name in writers]
+    found: list[list[Ref]] = []
+    for body in bodies:
+        refs: list[Ref] = []
+        lower = body.lower()
+        for name, pattern in patterns:
+            if name.lower() not in lower:
+                continue
+            for match in pattern.finditer(body):
+                if _CITE_AFTER.match(body, match.end()):
+                    start, end = match.start(), match.end()
+                    if not any(start < ref.end and ref.start < end for ref in refs):
+                        refs.append(Ref(start, end, body[start:end], NAME, match.group(1), name=name))
+        refs.sort(key=lambda ref: ref.start)
+        found.append(refs)
+    return found
+
+
+def add_cites(found: Sequence[list[Ref]], bodies: Sequence[str], writers: Sequence[str]) -> None:
+    """Add to each comment's references (``found``, in place) where it cites one of
+    ``writers``, unless a reference found otherwise stands there already."""
+    if not writers:
+        return
+    for refs, cites in zip(found, find_cites(bodies, writers)):
+        if cites:
+            refs.extend(cite for cite in cites if not any(cite.start < r.end and r.start < cite.end for r in refs))
+            refs.sort(key=lambda ref: ref.start)
