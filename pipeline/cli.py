@@ -18,7 +18,7 @@ import click
 import sqlite_utils
 
 from . import __version__
-from .tools import bench as bench_module
+from .tools import BENCH_FEED_COMMENTS, BENCH_FILES
 from .store.audit import check_database, open_read_only
 from .store.load import FileResult, LoadInterrupted, count_files, load_paths, open_database, request_stop
 from .store.schema import SCHEMA_VERSION, SchemaMismatch, set_aside
@@ -150,14 +150,14 @@ def load(paths, db_path, archive, blog_author, blog_zone, keep_missing, rebuild,
                                    "name the dump files or folders to load")
         paths = (Path(DEFAULT_RAW),)
     db = _open_for_load(db_path, rebuild)
+    show = not quiet and sys.stderr.isatty()
     if not shards:
         # Counted for the progress bar, then walked again by the load: a folder's
-        # listing is not held in memory.
-        total = count_files(paths, db_path)
+        # listing is not held in memory. With no bar to draw, counted only if asked.
+        total = count_files(paths, db_path) if show else None
     stopped: list[int] = []
     try:
-        show = not quiet and sys.stderr.isatty()
-        with _stop_on_signals(stopped), click.progressbar(length=total, label="Loading", file=sys.stderr,
+        with _stop_on_signals(stopped), click.progressbar(length=total or 0, label="Loading", file=sys.stderr,
                                                           hidden=not show) as bar:
             def say(line: str) -> None:
                 if show:  # over the bar, which is drawn again below as the load goes on
@@ -182,6 +182,8 @@ def load(paths, db_path, archive, blog_author, blog_zone, keep_missing, rebuild,
                                     keep_missing=keep_missing, on_file=on_file, workers=workers)
     except LoadInterrupted as interrupted:
         signal_number = stopped[0] if stopped else signal.SIGINT
+        if total is None:
+            total = count_files(paths, db_path)
         click.echo(f"Stopped: {interrupted.report.saved:,} of {total:,} files saved; "
                    "run the same command again to finish.", err=True)
         sys.exit(128 + signal_number)
@@ -320,13 +322,13 @@ def check(db_path):
 
 
 @cli.command()
-@click.option("--files", default=bench_module.DEFAULT_FILES, show_default=True, type=click.IntRange(10),
+@click.option("--files", default=BENCH_FILES, show_default=True, type=click.IntRange(10),
               help="Files in the 1x archive.")
 @click.option("--scales", default="1,2,4", show_default=True, help="Sizes to measure, as multiples of --files.")
 @click.option("--seed", default=1, show_default=True, type=int, help="Seed the archive is generated from.")
 @click.option("--dir", "workdir", default="data/bench", show_default=True, type=click.Path(file_okay=False),
               help="Where the archive and the databases are written.")
-@click.option("--feed-comments", default=bench_module.FEED_COMMENTS, show_default=True, type=click.IntRange(1),
+@click.option("--feed-comments", default=BENCH_FEED_COMMENTS, show_default=True, type=click.IntRange(1),
               help="Comments in the threads loaded both as text dumps and as one Blogger export.")
 @click.option("--only", type=click.Choice(["load", "pages"]),
               help="Measure only loading (and the shards), or only the reading pages  [default: both]")
@@ -356,6 +358,8 @@ def bench(files, scales, seed, workdir, feed_comments, only):
         sizes = tuple(int(part) for part in scales.split(","))
     except ValueError:
         raise click.BadParameter(f"{scales!r} is not a list of whole numbers such as 1,2,4", param_hint="--scales")
+    from .tools import bench as bench_module  # here: no other command pays for importing it
+
     say = lambda line: click.echo(line, err=True)  # noqa: E731
     try:
         if only != "pages":

@@ -41,19 +41,17 @@ from ..parse import READER_VERSION, parse_bytes
 from ..store.load import open_database
 from ..store.rows import file_id, rows_of
 from ..store.schema import SCHEMA_VERSION, schema_path
-from . import plant, render
+from . import BENCH_FEED_COMMENTS, BENCH_FILES, plant, render
 from .synth import (ArchiveShape, SynthPost, draw_post, expected_comments, expected_text, iter_archive,
                     sentences_from, write_archive)
 from ..store.work import iter_results
 
-# The default archive: 20,000 files, about 400,000 comments.
-DEFAULT_FILES = 20_000
+DEFAULT_FILES = BENCH_FILES
 # Comments as long as real ones (see synth.ArchiveShape.skew), about 22 a post.
 SHAPE = dict(top_level=(0, 20), reply_chance=0.4, replies=(1, 5), paragraphs=(1, 3), sentences=(1, 5),
              glued_share=0.2, odd_share=0.002, skew=0.52)
 CHANGED_FILES = 10
-# Comments in the threads loaded both as dumps and as one export.
-FEED_COMMENTS = 100_000
+FEED_COMMENTS = BENCH_FEED_COMMENTS
 
 
 @dataclass
