@@ -1,4 +1,5 @@
 import os
+import random
 import shutil
 
 import pytest
@@ -352,6 +353,30 @@ def test_only_files_really_gone_are_removed(db, archive):
     assert load_paths(db, ["raw"]).removed == 1
     assert [row["path"] for row in db.query("SELECT path FROM sources ORDER BY path")] == [
         ".005.txt", "000_a04ef07ac41940ba.txt", "002_8a5aa0765c243ef5.txt", "003_92b3ed089a46f2e7.txt"]
+
+
+def test_what_is_gone_is_told_in_any_tree_of_folders(tmp_path, monkeypatch):
+    # More folders than the listings kept at once, sub-folders whose files sort among
+    # their parent's, a folder gone whole, a file turned into a broken link.
+    monkeypatch.chdir(tmp_path)
+    rng = random.Random(3)
+    files = [f"d{k}/{name}" for k in range(12) for name in ("a.txt", "b/c.txt", "b/d.txt", "c.txt", "e/f/g.txt")]
+    for path in files:
+        (tmp_path / "raw" / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "raw" / path).write_text(f"Title {path}\n\nThe body of {path}.\n", encoding="utf-8")
+    db = open_database(tmp_path / "blog.db")
+    assert load_paths(db, ["raw"]).loaded == len(files)
+    gone = set(rng.sample(files, 15))
+    for path in gone:
+        (tmp_path / "raw" / path).unlink()
+    link = next(path for path in files if path not in gone)
+    (tmp_path / "raw" / link).unlink()
+    os.symlink(tmp_path / "nowhere.txt", tmp_path / "raw" / link)  # there, though it leads nowhere
+    shutil.rmtree(tmp_path / "raw" / "d11")
+    gone |= {path for path in files if path.startswith("d11/")}
+    report = load_paths(db, ["raw"])
+    assert report.removed == len(gone)
+    assert {row["path"] for row in db.query("SELECT path FROM sources")} == set(files) - gone
 
 
 def test_a_search_index_left_half_made_is_made_again(db, archive):

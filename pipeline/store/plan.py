@@ -100,8 +100,9 @@ def iter_named(paths: list[str], skip: Iterable[str] = ()) -> Iterator[tuple[str
             shown = display_path(root)
             prefix = "" if shown == "." else shown + "/"
             named_here = {os.path.basename(f) for f in files if os.path.dirname(f) == root}
+            base = os.path.join(root, "")  # the folder and a separator: joined to each name
             for name in names:
-                file = os.path.join(root, name)
+                file = base + name
                 if file in skip:
                     continue
                 if name in named_here:  # also named itself: given once
@@ -203,11 +204,41 @@ def find_gone(db: sqlite_utils.Database, targets: list[Target], archives: list[A
                     continue
             if prefix:
                 # Every path below prefix/: those that sort between "prefix/" and "prefix0".
-                rows = db.conn.execute("SELECT id, path FROM sources WHERE archive_id = ? AND path > ? AND path < ?",
-                                       [archive.id, prefix + "/", prefix + "0"])
+                rows = db.conn.execute("SELECT id, path FROM sources WHERE archive_id = ? AND path > ? AND path < ? "
+                                       "ORDER BY path", [archive.id, prefix + "/", prefix + "0"])
             else:
-                rows = db.conn.execute("SELECT id, path FROM sources WHERE archive_id = ?", [archive.id])
+                rows = db.conn.execute("SELECT id, path FROM sources WHERE archive_id = ? ORDER BY path",
+                                       [archive.id])
+            on_disk = _Listings()
             for source_id, path in rows:
-                if source_id not in gone and not os.path.lexists(os.path.join(archive.root, path)):
+                if source_id not in gone and not on_disk.exists(os.path.join(archive.root, path)):
                     gone[source_id] = Gone(source_id, archive, path)
     return list(gone.values())
+
+
+class _Listings:
+    """Whether files are there, asked of their folders' listings: one system call a
+    folder rather than one a file. The listings of the last few folders asked are
+    kept (files come sorted by path, so a folder's files come together, but for its
+    sub-folders' between them)."""
+
+    KEEP = 8
+
+    def __init__(self) -> None:
+        self.names: dict[str, Optional[frozenset]] = {}
+
+    def exists(self, file: str) -> bool:
+        """``os.path.lexists(file)``: a file, folder or link, even a broken one, is there."""
+        folder, name = os.path.split(file)
+        if folder not in self.names:
+            try:
+                names: Optional[frozenset] = frozenset(os.listdir(folder))
+            except (FileNotFoundError, NotADirectoryError):
+                names = frozenset()
+            except OSError:  # a folder that can be gone through but not listed: ask of each file
+                names = None
+            if len(self.names) >= self.KEEP:
+                del self.names[next(iter(self.names))]
+            self.names[folder] = names
+        names = self.names[folder]
+        return os.path.lexists(file) if names is None else name in names
