@@ -2,7 +2,8 @@
 
 Many posts reproduce someone else's text: a union's letter signed ``Yours
 sincerely`` / ``Ian Lawrence`` / ``General Secretary``, a blog post introduced as
-``Highlights from the latest blog post by Napo General Secretary:-``. Readers then
+``Highlights from the latest blog post by Napo General Secretary:-`` (a word for a
+text or for writing one before "by": "wrecked by TR" credits no one). Readers then
 answer that text by its writer: ``Ian Lawrence says the strike will ...``, ``The
 NAPO General Secretary has written a blog that ...``, ``the GS doesn't say
 anything``. Such a comment points at the post, as one naming the blog's author does.
@@ -32,11 +33,15 @@ _VALEDICTIONS = ("yours sincerely", "yours faithfully", "yours truly", "yours fr
 # What finds a valediction cheaply: a post is searched for these before anything else.
 _VALEDICTION_NEEDLES = ("ours", "olidarity", "ishes", "egards")
 _SPACE = "[ \t\u00a0]"
-# "... by Napo General Secretary:-", "Guest post by Ann Other": capitalised words
-# after "by" (with "of", "for" or "the" between them), up to the end of the line or
-# punctuation.
+# "... blog post by Napo General Secretary:-", "Guest post by Ann Other.": a word for
+# a text, or for writing or sending one, then "by" and capitalised words (with "of",
+# "for" or "the" between them) up to punctuation or the end of the line. "Wrecked by
+# TR." credits no one.
 _NAME_WORDS = (rf"(?:[A-Z][\w'\u2019.\-]*)(?:{_SPACE}+(?:(?:of|for|the){_SPACE}+)?[A-Z][\w'\u2019.\-]*){{0,4}}")
-_BYLINE = re.compile(rf"(?<![\w])[Bb]y{_SPACE}+(?:the{_SPACE}+)?({_NAME_WORDS})(?=\s*(?:[:\-\u2013\u2014,.;!]|$))")
+_CREDITED = (r"post|blog|letter|article|piece|update|message|email|e-mail|mailout|mail-out|statement|words|column"
+             r"|speech|report|written|sent|posted|penned")
+_BYLINE = re.compile(rf"(?<![\w])(?i:{_CREDITED}){_SPACE}+[Bb]y{_SPACE}+(?:the{_SPACE}+)?({_NAME_WORDS})"
+                     rf"(?=\s*(?:[:\-\u2013\u2014,.;!]|$))")
 _NAME_LINE = re.compile(rf"({_NAME_WORDS})$")
 # What makes a writer's name a citation of their text: a verb of saying or writing
 # after it, or a possessive and a word for a text.
