@@ -91,7 +91,8 @@ def synth_thread(post: SynthPost, blog_author_names: tuple[str, ...] = ()) -> Th
     return ThreadText(comments, blog_author_names)
 
 
-def blog_thread(blog: Blog, post: BlogPost, blog_author_names: tuple[str, ...]) -> ThreadText:
+def blog_thread(blog: Blog, post: BlogPost, blog_author_names: tuple[str, ...],
+                post_writer_names: tuple[str, ...] = ()) -> ThreadText:
     """A post from Blogger's own files: authors, the time each comment was shown at, exact instants."""
     comments = []
     for number, comment in enumerate(post.comments, start=1):
@@ -103,7 +104,8 @@ def blog_thread(blog: Blog, post: BlogPost, blog_author_names: tuple[str, ...]) 
             author = None if item.author.kind == "anonymous" else item.author.name
             comments.append(CommentText(path, parent, body, find_signature(body), author, f"{moment:%H:%M}",
                                         item.published.isoformat()))
-    return ThreadText(comments, blog_author_names, twelve_hour=blog.language == "en")
+    return ThreadText(comments, blog_author_names, twelve_hour=blog.language == "en",
+                      post_writer_names=post_writer_names)
 
 
 def seeded(seed: int) -> random.Random:

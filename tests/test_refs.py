@@ -6,13 +6,14 @@ from hypothesis import given, strategies as st
 
 from pipeline.parse import parse_bytes
 from pipeline.tools.plant import plant_blog, plant_synth
-from pipeline.tools.render import draw_blog
+from pipeline.tools.render import draw_blog, plain as plain_text
 from pipeline.tools.synth import ArchiveShape, Rendering, draw_post, render
 from pipeline.understand.refs import (NAME, POSITION, TIME, author_name_forms, find_refs, find_refs_many,
                                       known_names)
 from pipeline.understand.resolve import (CommentText, ThreadText, find_thread_refs, resolve_refs,
                                          same_writer_links)
 from pipeline.understand.signatures import find_signature, normalise_time
+from pipeline.understand.writers import post_writers
 
 from .labelled import (QUOTED_WRITER, STOCK, blog_thread, label_files, load, overlaps, percent, seeded, span,
                        synth_thread)
@@ -464,8 +465,9 @@ def test_planted_references_in_blogger_files_where_times_are_shown():
         blog, posts = draw_blog(rng)
         for post in posts:
             if post.comments and not post.draft:
-                post, truth = plant_blog(blog, post, rng)
-                pairs.append((blog_thread(blog, post, truth.post_author_names), truth))
+                post, truth = plant_blog(blog, post, rng, letter=0.3)
+                pairs.append((blog_thread(blog, post, truth.post_author_names, post_writers(plain_text(post.body))),
+                              truth))
     table, on_lookalikes = score_planted(pairs)
     print_planted("planted in Blogger's files (times shown)", table, on_lookalikes)
     times, names, positions = table[TIME], table[NAME], table[POSITION]
@@ -476,6 +478,8 @@ def test_planted_references_in_blogger_files_where_times_are_shown():
     assert names["to its target"] >= 0.95 * names["planted"] and names["wrong"] == 0
     assert positions["to its target"] >= 0.95 * positions["in replies"] and positions["wrong"] == 0
     assert on_lookalikes == 0
+    # Among the names, citations of the writer of a letter the post reproduces.
+    assert sum(r.target in t.post_writer_names for _, t in pairs for r in t.refs) > 50
 
 
 def test_planted_references_in_dumps_read_back():
@@ -484,10 +488,12 @@ def test_planted_references_in_dumps_read_back():
     pairs = []
     for _ in range(200):
         post, truth = plant_synth(draw_post(rng, STOCK, ArchiveShape(top_level=(2, 10))), rng,
-                                  blog_author="Alice Smith")
+                                  blog_author="Alice Smith", letter=0.3)
         parsed = parse_bytes("x.txt", render(post, Rendering(layout="numbered")))
         thread = ThreadText([CommentText(c.path, c.parent_path, c.body, find_signature(c.body))
-                             for c in parsed.comments], truth.post_author_names)
+                             for c in parsed.comments], truth.post_author_names,
+                            post_writer_names=post_writers(parsed.post.body))
+        assert set(truth.post_writer_names) <= set(thread.post_writer_names)
         pairs.append((thread, truth))
     table, on_lookalikes = score_planted(pairs)
     print_planted("planted in dumps (no times shown)", table, on_lookalikes)
@@ -497,3 +503,4 @@ def test_planted_references_in_dumps_read_back():
     assert positions["to its target"] >= 0.95 * positions["in replies"]
     assert sum(row["wrong"] for row in table.values()) == 0
     assert on_lookalikes == 0
+    assert sum(r.target in t.post_writer_names for _, t in pairs for r in t.refs) > 30

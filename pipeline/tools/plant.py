@@ -9,9 +9,12 @@ exact times), it writes into the comments' text
   with a time ("Anon 14:05") in dumps;
 - references with a known target: times of earlier comments as the blog shows them
   (or as they are signed, in dumps), names of earlier comments' signers and authors,
-  the blog's author's name, positions ("the poster above", "the first comment");
+  the blog's author's name, positions ("the poster above", "the first comment"),
+  and, where the post ends with a letter's sign-off, its writer cited ("As Morwenna
+  Tate says", "The GS doesn't say");
 - look-alikes that are no reference and no signature: event times, amounts, dates,
-  clause numbers, people named in passing, closing words on a line of their own;
+  clause numbers, people named in passing (the letter's writer among them), closing
+  words on a line of their own;
 
 and returns the changed thread with the truth (``Planted``). What is planted is
 found again in a comment's text by ``PlantedRef.locate``. Reproducible from ``rng``.
@@ -57,6 +60,11 @@ LOOKALIKES = [
     ("In the first place nobody asked us.", "first", "'first' as a word"),
     ("My caseload went from 60 to 90.5 in a year.", "90.5", "number"),
 ]
+# Writers of a letter a post reproduces, with their role: never commenters.
+LETTER_WRITERS = [("Morwenna Tate", "General Secretary"), ("Idris Fairclough", "National Chair"),
+                  ("Hester Quarrie", "Assistant General Secretary"), ("Lionel Brisk", "Chief Officer")]
+VALEDICTIONS = ["Yours sincerely", "Yours faithfully", "In solidarity", "Best wishes", "Kind regards"]
+
 # Short last lines that are text, not signatures.
 CLOSING_LOOKALIKES = ["Agreed", "Exactly.", "Bring it on", "Watch this space.", "Rant over.", "Solidarity",
                       "Strike!", "https://www.example.org/report", "Thanks all.", "Good luck everyone",
@@ -122,6 +130,7 @@ class Planted:
     lookalikes: list[PlantedLookalike] = field(default_factory=list)
     post_author_names: tuple[str, ...] = ()
     twelve_hour: bool = False
+    post_writer_names: tuple[str, ...] = ()  # whom the post credits its text to (a letter's signer, role)
 
 
 @dataclass
@@ -143,14 +152,16 @@ class _Slot:
 
 class _Planter:
     def __init__(self, rng: random.Random, slots: list[_Slot], blog_names: tuple[str, ...], timed: bool,
-                 twelve_hour: bool, rate: float):
+                 twelve_hour: bool, rate: float, writer: Optional[tuple[str, str]] = None):
         self.rng = rng
         self.slots = slots
         self.blog_names = blog_names
         self.timed = timed
         self.twelve_hour = twelve_hour
         self.rate = rate
-        self.truth = Planted(post_author_names=blog_names, twelve_hour=twelve_hour)
+        self.writer = writer
+        self.truth = Planted(post_author_names=blog_names, twelve_hour=twelve_hour,
+                             post_writer_names=writer or ())
         self.handles = list(HANDLES)
         rng.shuffle(self.handles)
 
@@ -208,6 +219,8 @@ class _Planter:
             if slot.removed or self.rng.random() > self.rate:
                 continue
             kinds = ["position", "name", "blog"] + ["time"] * (3 if self.timed else 1)
+            if self.writer:
+                kinds.append("writer")
             getattr(self, "_" + self.rng.choice(kinds))(k, slot)
             if self.rng.random() < 0.4:
                 self._lookalike(slot)
@@ -287,6 +300,25 @@ class _Planter:
                                            ("Good post {n}, as ever.", "middle")])
         self._put(slot, where, sentence.format(n=name), name, "name", name, None, True)
 
+    def _writer(self, k: int, slot: _Slot) -> None:
+        """The writer of the letter the post reproduces, cited (the post), or only named (a look-alike)."""
+        name, role = self.writer
+        initials = "".join(word[0] for word in role.split())
+        if self.rng.random() < 0.3:
+            sentence = self.rng.choice(["Maybe {n} will tell the minister so.", "Nobody voted for {n} anyway.",
+                                        "I met {n} at conference once."]).format(n=name)
+            slot.middle.append(sentence)
+            self.truth.lookalikes.append(PlantedLookalike(slot.path, sentence, name, "the post's writer named"))
+            return
+        sentence, text, target, where = self.rng.choice([
+            ("As {n} says, nothing will change.", "{n}", name, "middle"),
+            ("{n} has written a fair piece.", "{n}", name, "opening"),
+            ("{n}'s letter says nothing new.", "{n}", name, "opening"),
+            ("I think the {r} wrote this in a hurry.", "the {r}", role, "middle"),
+            ("The {i} doesn't say anything about pay.", "The {i}", initials, "opening")])
+        self._put(slot, where, sentence.format(n=name, r=role, i=initials), text.format(n=name, r=role, i=initials),
+                  "name", target, None, True)
+
     def _position(self, k: int, slot: _Slot) -> None:
         if k == 0:
             return
@@ -360,21 +392,26 @@ def _compose(paragraphs: list[str], slot: _Slot) -> list[str]:
 # -- dumps --------------------------------------------------------------------------------
 
 def plant_synth(post: SynthPost, rng: random.Random, rate: float = 0.5,
-                blog_author: Optional[str] = None) -> tuple[SynthPost, Planted]:
+                blog_author: Optional[str] = None, letter: float = 0.0) -> tuple[SynthPost, Planted]:
     """``post`` with signatures, references and look-alikes planted, and the truth.
 
     A dump shows no times, so time references point at comments signed with a time
     ("@Anon 14:05" to the comment signed "Anon 14:05"). ``blog_author``: a name for
-    the blog's author, which readers use to mean the post.
+    the blog's author, which readers use to mean the post. With probability
+    ``letter`` the post ends with a letter's sign-off (a valediction, a writer's name
+    and role), which comments then cite or only name.
     """
     post = copy.deepcopy(post)
+    writer = rng.choice(LETTER_WRITERS) if rng.random() < letter else None
+    if writer:
+        post.body = post.body + [rng.choice(VALEDICTIONS), f"{writer[0]}\n{writer[1]}"]
     slots = []
     for number, comment in enumerate(post.comments, start=1):
         slots.append(_Slot(str(number), None, None, None, None, None))
         for reply in range(1, len(comment.replies) + 1):
             slots.append(_Slot(f"{number}.{reply}", str(number), None, None, None, None))
     names = tuple(_author_forms(blog_author)) if blog_author else ()
-    planter = _Planter(rng, slots, names, timed=False, twelve_hour=False, rate=rate)
+    planter = _Planter(rng, slots, names, timed=False, twelve_hour=False, rate=rate, writer=writer)
     planter.sign()
     planter.refer()
     by_path = {slot.path: slot for slot in slots}
@@ -394,15 +431,19 @@ def shown_time(moment: dt.datetime, language: str) -> str:
 
 
 def plant_blog(blog: Blog, post: BlogPost, rng: random.Random, rate: float = 0.6,
-               collide: float = 0.15) -> tuple[BlogPost, Planted]:
+               collide: float = 0.15, letter: float = 0.0) -> tuple[BlogPost, Planted]:
     """``post`` with signatures, references and look-alikes planted, and the truth.
 
     Its comments' times are known: time references give an earlier comment's time as
     the blog shows it (12-hour on an ``en`` blog). With probability ``collide`` a
     comment is moved, within its day and without changing the thread's order in time,
     to the same minute as another, so that some references have two candidates.
+    ``letter``: as for ``plant_synth``.
     """
     post = copy.deepcopy(post)
+    writer = rng.choice(LETTER_WRITERS) if rng.random() < letter else None
+    if writer:
+        post.body = tuple(post.body) + (((rng.choice(VALEDICTIONS),),), ((writer[0],), (writer[1],)))
     items = [(c, parent) for c, parent in post.iter_comments()]
     _collide(rng, [c for c, _ in items], collide)
     twelve = blog.language == "en"
@@ -419,7 +460,7 @@ def plant_blog(blog: Blog, post: BlogPost, rng: random.Random, rate: float = 0.6
                            shown_time(moment, blog.language), f"{moment:%H:%M}", comment.published,
                            removed=comment.removed))
     names = tuple(_author_forms(blog.author.name))
-    planter = _Planter(rng, slots, names, timed=True, twelve_hour=twelve, rate=rate)
+    planter = _Planter(rng, slots, names, timed=True, twelve_hour=twelve, rate=rate, writer=writer)
     planter.sign()
     planter.refer()
     for (comment, _), slot in zip(items, slots):
