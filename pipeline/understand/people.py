@@ -63,10 +63,10 @@ def understand_people(post: Post, comments: list[Comment], blog_author: Optional
     authors = [_file_author(comment.author) for comment in comments]
     blog_names = tuple(_blog_author_names(post, blog_author))
     names = known_names([s.text for s in signatures if s is not None and not s.anonymous], authors, blog_names)
-    found = find_refs_many([c.body for c in comments], names, signatures, twelve_hour,
-                           [c.parent_path is not None for c in comments])
+    bodies = [c.body for c in comments]
+    found = find_refs_many(bodies, names, signatures, twelve_hour, [c.parent_path is not None for c in comments])
     writers = post_writers(post.body) if post.body else ()
-    add_cites(found, [c.body for c in comments], writers)
+    add_cites(found, bodies, writers)
     if not any(found):  # most threads: nothing to resolve
         return []
     thread = ThreadText([CommentText(c.path, c.parent_path, c.body, signature, author, c.shown_time, c.published_at)
