@@ -26,7 +26,8 @@ FILLER = ["The office was quiet today.", "Caseloads are still too high.", "We ne
 
 
 def letter(rng, writer, role):
-    lines = [rng.choice(FILLER), "", rng.choice(VALEDICTIONS), "", writer]
+    valediction = rng.choice([str, str.upper, str.lower])(rng.choice(VALEDICTIONS))
+    lines = [rng.choice(FILLER), "", rng.choice(["", "  ", "\u00a0"]) + valediction, "", writer]
     if role:
         lines.append(role)
     return "\n".join(lines + ["", rng.choice(FILLER)])
