@@ -47,7 +47,7 @@ def test_a_letter_s_signer_and_a_byline_are_the_post_s_writers(seed):
 @pytest.mark.parametrize("body", [
     "The office was quiet today.\n\nThanks to everyone by the way.",  # "by" and no capitalised name
     "Written by hand, this one.\n\nMore text.",
-    "The service was wrecked by TR.\n\nMore text.",  # "by" a cause, not a writer
+    "The service was wrecked by the Reforms.\n\nMore text.",  # "by" a cause, not a writer
     "Yours sincerely\n\nthe members of the branch who are all very fed up with it all",  # no name under it
     "We met on Friday.\nIt was signed by Ann Penhallow in the end.",  # a name in passing, not the first line
     "Yours truly was at the meeting.\nAnn Penhallow",  # not a valediction on its own

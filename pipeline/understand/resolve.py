@@ -28,7 +28,7 @@ how often the rule is expected to name the comment a careful reader would.
   clock is 12-hour and the other reading of the hour matched nothing, 0.85 when only
   the name written with it (``Kestrel at 15:40``) told two such comments apart;
 - 0.9 the blog's author by name (readers name him or her to mean the post); 0.7
-  the writer of what the post reproduces, cited (``Ian Lawrence says ...``);
+  the writer of what the post reproduces, cited (``Morwenna Tate says ...``);
 - 0.8 a name signed or written on one earlier comment, 0.6 the nearest of several;
 - 0.7 the first comment; 0.8 the parent or previous comment where they are the same
   comment, 0.5 where a reply's parent and previous comment differ;

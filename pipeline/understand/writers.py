@@ -1,18 +1,18 @@
 """The writer of what a post reproduces, and the comments that cite them.
 
 Many posts reproduce someone else's text: a union's letter signed ``Yours
-sincerely`` / ``Ian Lawrence`` / ``General Secretary``, a blog post introduced as
-``Highlights from the latest blog post by Napo General Secretary:-`` (a word for a
-text or for writing one before "by": "wrecked by TR" credits no one). Readers then
-answer that text by its writer: ``Ian Lawrence says the strike will ...``, ``The
-NAPO General Secretary has written a blog that ...``, ``the GS doesn't say
-anything``. Such a comment points at the post, as one naming the blog's author does.
+sincerely`` / ``Morwenna Tate`` / ``General Secretary``, a blog post introduced as
+``Highlights from the latest blog post by Morwenna Tate:-`` (a word for a text or
+for writing one before "by": "wrecked by the reforms" credits no one). Readers then
+answer that text by its writer: ``Morwenna Tate says the strike will ...``, ``The
+General Secretary has written a letter that ...``, ``the GS doesn't say anything``.
+Such a comment points at the post, as one naming the blog's author does.
 
-The same person is also talked about as a person (``Maybe Ian Lawrence will tell
+The same person is also talked about as a person (``Maybe Morwenna Tate will tell
 him so``, ``an agenda against the General Secretary``), which points at nothing. So a
 writer's name counts here only where the comment cites what they wrote: the name
 followed by a verb of saying or writing (``says``, ``has written``, ``doesn't say``)
-or by a possessive and a word for a text (``Ian Lawrence's letter``).
+or by a possessive and a word for a text (``Morwenna Tate's letter``).
 
 ``post_writers`` finds the writers' names in a post; ``find_cites`` the citations in
 a comment. Only the post's own credits are read (a byline in its first line, the
@@ -36,10 +36,10 @@ _VALEDICTIONS = ("yours sincerely", "yours faithfully", "yours truly", "yours fr
 _VALEDICTION_LINE = re.compile(r"\n[ \t\u00a0]*(?i:%s)[ \t\u00a0,.!]*(?=\n|$)"
                                % "|".join(sorted(_VALEDICTIONS, key=len, reverse=True)))
 _SPACE = "[ \t\u00a0]"
-# "... blog post by Napo General Secretary:-", "Guest post by Ann Other.": a word for
+# "... blog post by Morwenna Tate:-", "Guest post by the General Secretary.": a word for
 # a text, or for writing or sending one, then "by" and capitalised words (with "of",
 # "for" or "the" between them) up to punctuation or the end of the line. "Wrecked by
-# TR." credits no one.
+# the Reforms." credits no one.
 _NAME_WORDS = (rf"(?:[A-Z][\w'\u2019.\-]*)(?:{_SPACE}+(?:(?:of|for|the){_SPACE}+)?[A-Z][\w'\u2019.\-]*){{0,4}}")
 _CREDITED = (r"post|blog|letter|article|piece|update|message|email|e-mail|mailout|mail-out|statement|words|column"
              r"|speech|report|written|sent|posted|penned")
