@@ -81,7 +81,8 @@ def post_writers(body: str) -> tuple[str, ...]:
         at = lower.find("by", at + 2)
     text = "\n" + body
     for valediction in _VALEDICTION_LINE.finditer(text):
-        following = [line.strip(" \t\u00a0") for line in text[valediction.end() + 1:valediction.end() + 401].split("\n")[:5]]
+        after = text[valediction.end() + 1:valediction.end() + 401]  # the next lines, a few hundred characters
+        following = [line.strip(" \t\u00a0") for line in after.split("\n")[:5]]
         for line in [line for line in following if line][:2]:
             if not _NAME_LINE.match(line) or len(line) > _MAX_NAME:
                 break
