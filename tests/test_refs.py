@@ -60,6 +60,7 @@ def label_scores():
                 hit = [r for r in got if r.kind == item["kind"] and overlaps((r.start, r.end), where)]
                 if hit:
                     row["found"] += 1
+                    row["found_plain"] += not quoted
                     row["exact"] += (hit[0].start, hit[0].end) == where
                     matched.add(hit[0])
                 else:
@@ -90,13 +91,13 @@ def test_labelled_references_are_found_and_none_on_a_look_alike():
         total.update(row)
         plain = row["refs"] - row["quoted"]
         print(f"  {name}  {row['refs']:3d}  {row['found']:3d} ({percent(row['found'], row['refs'])})"
-              f"  {row['exact']:3d}  {row['found']}/{plain} ({percent(row['found'], plain)})"
+              f"  {row['exact']:3d}  {row['found_plain']}/{plain} ({percent(row['found_plain'], plain)})"
               f"  {row['on_lookalike']}  {row['unlabelled']}")
         for note in notes:
             print("       ", note)
     plain = total["refs"] - total["quoted"]
     print(f"  all  {total['refs']:3d}  {total['found']:3d} ({percent(total['found'], total['refs'])})"
-          f"  {total['exact']:3d}  {total['found']}/{plain} ({percent(total['found'], plain)})"
+          f"  {total['exact']:3d}  {total['found_plain']}/{plain} ({percent(total['found_plain'], plain)})"
           f"  {total['on_lookalike']}  {total['unlabelled']}")
     # Every labelled reference counts, those to the writer of text the post reproduces
     # included: where the post credits that writer (a byline, a letter's signer), a
