@@ -182,6 +182,10 @@ def load(paths, db_path, archive, blog_author, blog_zone, keep_missing, rebuild,
                                     keep_missing=keep_missing, on_file=on_file, workers=workers)
     except LoadInterrupted as interrupted:
         signal_number = stopped[0] if stopped else signal.SIGINT
+        if interrupted.report.finishing:
+            click.echo("Stopped while finishing (indexes, search, statistics), every file saved; "
+                       "run the same command again to finish.", err=True)
+            sys.exit(128 + signal_number)
         if total is None:
             total = count_files(paths, db_path)
         click.echo(f"Stopped: {interrupted.report.saved:,} of {total:,} files saved; "

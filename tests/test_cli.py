@@ -427,6 +427,22 @@ def test_a_stop_in_any_command_ends_it_with_status_130(archive, monkeypatch):
     assert (result.exit_code, result.stderr) == (130, "Stopped: run the same command again to finish.\n")
 
 
+def test_a_stop_while_finishing_says_every_file_is_saved(archive, monkeypatch):
+    from pipeline.store import load
+
+    def interrupted(db, timings=None):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(load, "ensure_finished", interrupted)
+    result = CliRunner().invoke(cli, ["load", "raw", "--db", "data/stopped.db"])
+    assert result.exit_code == 130
+    assert result.stderr.endswith("Stopped while finishing (indexes, search, statistics), every file saved; "
+                                  "run the same command again to finish.\n")
+    monkeypatch.undo()
+    result = CliRunner().invoke(cli, ["load", "raw", "--db", "data/stopped.db"])
+    assert result.exit_code == 0 and "0 loaded, 5 unchanged" in result.stderr
+
+
 def test_check_of_a_database_that_holds_nothing_yet_says_to_load(tmp_path):
     """A first load stopped before it began leaves an empty database file."""
     path = tmp_path / "new.db"

@@ -169,6 +169,7 @@ def _load(db, paths, archive_name, blog_author, blog_zone, keep_missing, on_file
     finally:
         with timed(timings, "last commit"):
             writer.close()
+    report.finishing = True
     ensure_finished(db, timings)
     if writer.bulk:
         with timed(timings, "journal"):

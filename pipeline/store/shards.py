@@ -460,6 +460,7 @@ def load_shards(db: sqlite_utils.Database, folder: str | os.PathLike, *,
         bulk = _load_shards(db, folder, manifest, on_file, report)
         if on_stage:
             on_stage("finishing")
+        report.finishing = True
         ensure_finished(db)
         if bulk:
             shared_journal(db)

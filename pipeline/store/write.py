@@ -66,6 +66,7 @@ class LoadReport:
     warnings: int = 0
     skipped: Counter = field(default_factory=Counter)  # entries of feeds that are not posts: drafts, ...
     timings: dict[str, float] = field(default_factory=dict)  # seconds each stage of the load took
+    finishing: bool = False  # every file was saved, and the load was building indexes and the like
 
     @property
     def saved(self) -> int:
