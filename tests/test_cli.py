@@ -433,12 +433,12 @@ def test_a_stop_while_finishing_says_every_file_is_saved(archive, monkeypatch):
     def interrupted(db, timings=None):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(load, "ensure_finished", interrupted)
-    result = CliRunner().invoke(cli, ["load", "raw", "--db", "data/stopped.db"])
+    with monkeypatch.context() as patched:
+        patched.setattr(load, "ensure_finished", interrupted)
+        result = CliRunner().invoke(cli, ["load", "raw", "--db", "data/stopped.db"])
     assert result.exit_code == 130
     assert result.stderr.endswith("Stopped while finishing (indexes, search, statistics), every file saved; "
                                   "run the same command again to finish.\n")
-    monkeypatch.undo()
     result = CliRunner().invoke(cli, ["load", "raw", "--db", "data/stopped.db"])
     assert result.exit_code == 0 and "0 loaded, 5 unchanged" in result.stderr
 
