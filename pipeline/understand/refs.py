@@ -653,7 +653,7 @@ def find_refs_many(bodies: Sequence[str], names: Iterable[str] = (),
         local = match.start() - starts[k] - 1
         if local >= 0 and bodies[k][local] in "Yy":
             _your(bodies[k], local, found[k])
-    return [_tidy(refs, signatures[k] if signatures else None) if refs else refs for k, refs in enumerate(every)]
+    return [tidy(refs, signatures[k] if signatures else None) if refs else refs for k, refs in enumerate(every)]
 
 
 def find_refs(body: str, names: Iterable[str] = (), signature: Optional[Signature] = None,
@@ -670,8 +670,9 @@ def find_refs(body: str, names: Iterable[str] = (), signature: Optional[Signatur
     return find_refs_many([body], names, [signature], clock12)[0]
 
 
-def _tidy(refs: list[Ref], signature: Optional[Signature]) -> list[Ref]:
-    """Refs in the order they stand, none within the signature, none overlapping another."""
+def tidy(refs: list[Ref], signature: Optional[Signature] = None) -> list[Ref]:
+    """Refs in the order they stand, none within the signature, none overlapping another
+    (of two that overlap, the one given first is kept)."""
     kept: list[Ref] = []
     for ref in refs:
         if signature is not None and ref.start < signature.end and signature.start < ref.end:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from typing import Iterable, Sequence
 
-from .refs import NAME, Ref
+from .refs import NAME, Ref, tidy
 
 # A valediction on a line of its own closes a letter; the writer's name (and role)
 # stand on the next lines.
@@ -111,10 +111,8 @@ def find_cites(bodies: Sequence[str], writers: Iterable[str]) -> list[list[Ref]]
             for match in pattern.finditer(body):
                 if _CITE_AFTER.match(body, match.end()):
                     start, end = match.start(), match.end()
-                    if not any(start < ref.end and ref.start < end for ref in refs):
-                        refs.append(Ref(start, end, body[start:end], NAME, match.group(1), name=name))
-        refs.sort(key=lambda ref: ref.start)
-        found.append(refs)
+                    refs.append(Ref(start, end, body[start:end], NAME, match.group(1), name=name))
+        found.append(tidy(refs))
     return found
 
 
@@ -125,5 +123,4 @@ def add_cites(found: Sequence[list[Ref]], bodies: Sequence[str], writers: Sequen
         return
     for refs, cites in zip(found, find_cites(bodies, writers)):
         if cites:
-            refs.extend(cite for cite in cites if not any(cite.start < r.end and r.start < cite.end for r in refs))
-            refs.sort(key=lambda ref: ref.start)
+            refs[:] = tidy(refs + cites)
