@@ -183,13 +183,10 @@ def load(paths, db_path, archive, blog_author, blog_zone, keep_missing, rebuild,
     except LoadInterrupted as interrupted:
         signal_number = stopped[0] if stopped else signal.SIGINT
         if interrupted.report.finishing:
-            click.echo("Stopped while finishing (indexes, search, statistics), every file saved; "
-                       "run the same command again to finish.", err=True)
-            sys.exit(128 + signal_number)
-        if total is None:
-            total = count_files(paths, db_path)
-        click.echo(f"Stopped: {interrupted.report.saved:,} of {total:,} files saved; "
-                   "run the same command again to finish.", err=True)
+            done = "Stopped while finishing (indexes, search, statistics), every file saved"
+        else:
+            done = f"Stopped: {interrupted.report.saved:,} of {total or count_files(paths, db_path):,} files saved"
+        click.echo(f"{done}; run the same command again to finish.", err=True)
         sys.exit(128 + signal_number)
     except PipelineError as error:
         raise click.ClickException(str(error))
