@@ -176,7 +176,7 @@ def same_writer_links(thread: ThreadText) -> list[SameWriter]:
     index = _Index(thread)
     out = []
     for i, comment in enumerate(thread.comments):
-        time = signature_time(comment.signature_text)
+        time = index.signature_times[i]
         if not time:
             continue
         found = [j for j in index.possibly_before(i) if thread.comments[j].shown_time == time]
@@ -199,6 +199,9 @@ class _Index:
         self.latest_first = sorted(range(len(self.comments)), key=self.instants.__getitem__,
                                    reverse=True) if self.timed else []
         self.shows_times = any(c.shown_time for c in self.comments)
+        # The time each comment's signature carries ("Anon 20:43"), asked of every
+        # earlier comment for each time reference.
+        self.signature_times = [signature_time(c.signature_text) for c in self.comments]
         self.blog_names = {n.casefold() for n in thread.post_author_names}
         self.writer_names = {n.casefold() for n in thread.post_writer_names}
 
@@ -284,7 +287,7 @@ def _resolve_time(index: _Index, i: int, ref: Ref) -> Resolved:
             return Resolved(path, ref, index.comments[found[0]].path, False, "shown-time", confidence, 1)
         if found:
             return Resolved(path, ref, candidates=len(found))
-    signed = [j for j in earlier if signature_time(index.comments[j].signature_text) in readings]
+    signed = [j for j in earlier if index.signature_times[j] in readings]
     if len(signed) == 1:
         return Resolved(path, ref, index.comments[signed[0]].path, False, "signed-time", 0.6, 1)
     return Resolved(path, ref, candidates=len(signed))
