@@ -520,3 +520,45 @@ def test_comment_ids_written_with_another_word_than_post_are_read_alike(tmp_path
             other = other.replace(f".post-{comment.id}<".encode(), f".comment-{comment.id}<".encode())
     assert other != data
     assert read(other)[1] == read(data)[1] and read(data)[1]
+
+
+# -- Takeout as Google writes it --------------------------------------------------------------
+
+
+def takeout(*entries, blog="5550001112223334445"):
+    """A Takeout feed of the blog ``blog`` holding ``entries`` (each an entry's inner XML)."""
+    body = "".join(f"<entry>{entry}</entry>" for entry in entries)
+    return (f"<?xml version='1.0' encoding='utf-8'?>\n<feed xmlns='http://www.w3.org/2005/Atom' "
+            f"xmlns:blogger='http://schemas.google.com/blogger/2018'><id>tag:blogger.com,1999:blog-{blog}</id>"
+            f"<title>A made-up blog</title>{body}</feed>").encode()
+
+
+def takeout_post(number, *, status="LIVE", labels=(), blog="5550001112223334445"):
+    categories = "".join(f"<category scheme='tag:blogger.com,1999:blog-{blog}' term='{label}'/>" for label in labels)
+    return (f"<id>tag:blogger.com,1999:blog-{blog}.post-{number}</id><blogger:type>POST</blogger:type>"
+            f"<blogger:status>{status}</blogger:status><author><name>Ada Writer</name><uri></uri>"
+            f"<blogger:type>BLOGGER</blogger:type></author><title>Post {number}</title>"
+            f"<content type='html'>&lt;p&gt;Text of post {number}.&lt;/p&gt;</content>"
+            f"<blogger:created>2015-04-01T09:00:00.000Z</blogger:created>"
+            f"<published>2015-04-01T09:00:00.000Z</published><updated>2015-04-02T09:00:00.000Z</updated>"
+            f"{categories}<blogger:filename>/2015/04/post-{number}.html</blogger:filename><link/><enclosure/>"
+            f"<blogger:trashed/>")
+
+
+def takeout_comment(number, post, *, parent=None, status="LIVE", content="A reader's comment.",
+                    blog="5550001112223334445"):
+    reply = f"<blogger:inReplyTo>tag:blogger.com,1999:blog-{blog}.post-{parent}</blogger:inReplyTo>" if parent \
+        else "<blogger:inReplyTo/>"
+    text = f"<content type='html'>{content}</content>" if content else "<content type='html'/>"
+    return (f"<id>tag:blogger.com,1999:blog-{blog}.post-{number}</id>"
+            f"<blogger:parent>tag:blogger.com,1999:blog-{blog}.post-{post}</blogger:parent>{reply}"
+            f"<blogger:type>COMMENT</blogger:type><blogger:status>{status}</blogger:status>"
+            f"<author><name></name><blogger:type>ANONYMOUS</blogger:type></author>{text}"
+            f"<blogger:created>2015-04-03T10:00:00.000Z</blogger:created>"
+            f"<published>2015-04-03T10:00:00.000Z</published><updated>2015-04-03T10:00:00.000Z</updated>"
+            f"<blogger:trashed/>")
+
+
+def test_takeout_labels_have_the_blog_s_tag_id_as_their_scheme_and_are_read():
+    parsed, [post] = read(takeout(takeout_post(101, labels=("Gardening", "Q&amp;A"))), "feed.atom")
+    assert post["post"]["labels"] == ["Gardening", "Q&A"]

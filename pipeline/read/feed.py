@@ -269,8 +269,10 @@ def _author(children) -> Optional[object]:
 def _takeout_entry(element, children, head) -> Entry:
     kind, blog_id, remote_id, post_id = head
     deleted = kind == "comment" and (_text(children, "status") or "").strip().upper() == "DELETED"
+    # Takeout gives a label the blog's own tag id as its scheme (``tag:blogger.com,1999:blog-ID``);
+    # it has no kind categories, so every category but one of kind is a label.
     labels = tuple(c.get("term") for c in children.get("category", []) if c.get("term")
-                   and c.get("scheme") in (None, _LABEL_SCHEME))
+                   and c.get("scheme") != _KIND_SCHEME)
     entry = Entry(kind=kind, remote_id=remote_id, line=element.sourceline or 1, blog_id=blog_id, post_id=post_id,
                   published_at=iso_time(_text(children, "published") or _text(children, "created")),
                   title=(_text(children, "title") or "").strip(), content="" if deleted else

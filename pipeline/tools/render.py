@@ -823,7 +823,8 @@ def _comment_entry(blog: Blog, post: BlogPost, comment: BlogComment, parent: Opt
 def render_takeout(blog: Blog, posts: Sequence[BlogPost], *, reply_parent: str = "post") -> bytes:
     """Takeout's ``feed.atom`` for ``blog``, as UTF-8 bytes: times in UTC, no kind categories.
 
-    Posts and pages oldest first, then comments oldest first, all posts mixed. A reply's
+    Posts and pages oldest first, then comments oldest first, all posts mixed. A label's
+    category has the blog's tag id as its scheme. A reply's
     ``blogger:inReplyTo`` names its parent comment; its ``blogger:parent`` names the post
     (``reply_parent='post'``) or the parent comment (``'comment'``), both as tag ids.
     A removed comment has the status ``DELETED`` and the notice as its content (an
@@ -863,7 +864,7 @@ def render_takeout(blog: Blog, posts: Sequence[BlogPost], *, reply_parent: str =
         sub(entry, "published", iso_z(post.published))
         sub(entry, "updated", iso_z(post.updated or post.published))
         for label in post.labels:
-            sub(entry, "category", scheme=LABEL_SCHEME, term=label)
+            sub(entry, "category", scheme=f"tag:blogger.com,1999:blog-{blog.id}", term=label)
         sub(entry, b + "filename", "" if post.draft else post.path)
         sub(entry, b + "trashed", "")
     comments = [(c, parent, post) for post in posts if not post.draft for c, parent in post.iter_comments()]
