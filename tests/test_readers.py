@@ -562,3 +562,16 @@ def takeout_comment(number, post, *, parent=None, status="LIVE", content="A read
 def test_takeout_labels_have_the_blog_s_tag_id_as_their_scheme_and_are_read():
     parsed, [post] = read(takeout(takeout_post(101, labels=("Gardening", "Q&amp;A"))), "feed.atom")
     assert post["post"]["labels"] == ["Gardening", "Q&A"]
+
+
+def test_a_ghosted_takeout_comment_is_a_removed_comment_kept_with_its_replies_and_spam_is_left_out():
+    data = takeout(takeout_post(101),
+                   takeout_comment(201, 101, status="GHOSTED_COMMENT", content=None),
+                   takeout_comment(202, 101, parent=201, content="Answering the removed one."),
+                   takeout_comment(203, 101, status="SPAM_COMMENT", content="Buy now."),
+                   takeout_comment(204, 101, status="PENDING_MODERATION", content="Not yet shown."))
+    parsed, [thread] = read(data, "feed.atom")
+    assert [(c["remote_id"], c["path"], c["parent"], c["deleted"], c["text"]) for c in thread["comments"]] == [
+        ("201", "1", None, True, ""), ("202", "1.1", "1", False, "Answering the removed one.")]
+    assert parsed.skipped == {"spam_comment": 1, "pending_moderation": 1}
+    assert not any(issue.kind == "orphan-reply" for issue in parsed.issues)

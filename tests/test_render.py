@@ -130,7 +130,7 @@ def read_takeout(data):
                 "labels": [c.get("term") for c in entry.iter(atom + "category")],
                 "body": html_to_text(entry.findtext(atom + "content") or "")}
         else:
-            removed = entry.findtext(b + "status") == "DELETED"
+            removed = entry.findtext(b + "status") in ("GHOSTED_COMMENT", "DELETED")
             comments[number(entry.findtext(atom + "id"))] = {
                 "remote_id": number(entry.findtext(atom + "id")), "parent_ref": number(entry.findtext(b + "parent")),
                 "parent_id": number(entry.findtext(b + "inReplyTo")) if entry.findtext(b + "inReplyTo") else None,
@@ -484,7 +484,7 @@ def test_takeout_says_what_takeout_says(seed):
     assert r.THR.encode() not in data and r.KIND_SCHEME.encode() not in data
     for entry in root.iter("{%s}entry" % r.ATOM):
         assert entry.findtext(b + "type") in ("POST", "PAGE", "COMMENT")
-        assert entry.findtext(b + "status") in ("LIVE", "DRAFT", "DELETED")
+        assert entry.findtext(b + "status") in ("LIVE", "DRAFT", "GHOSTED_COMMENT")
         assert entry.findtext(b + "trashed") in ("", None)
         assert entry.find(b + "trashed") is not None
         assert entry.findtext("{%s}published" % r.ATOM).endswith("Z")

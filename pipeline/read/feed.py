@@ -15,7 +15,8 @@ comment, page; settings and template are not posts); a comment names its post in
 ``thr:in-reply-to/@ref`` and, when a reply, its parent in ``link[@rel=related]``;
 drafts carry ``app:control/app:draft = yes``; a removed comment the extended
 property ``blogger.contentRemoved``. Takeout: ``blogger:type``, ``blogger:status``,
-``blogger:parent`` and ``blogger:inReplyTo``, ``blogger:trashed``, times in UTC.
+``blogger:parent`` and ``blogger:inReplyTo``, ``blogger:trashed``, times in UTC; a removed
+comment has the status ``GHOSTED_COMMENT``.
 """
 from __future__ import annotations
 
@@ -43,8 +44,12 @@ TAKEOUT = "takeout"
 _KIND_SCHEME = "http://schemas.google.com/g/2005#kind"
 _LABEL_SCHEME = "http://www.blogger.com/atom/ns#"
 _TAKEOUT_TYPES = {"POST": "post", "PAGE": "page", "COMMENT": "comment"}
-# Statuses of a Takeout entry that is on the blog; others (DRAFT, ...) are not posts.
+# Statuses of a Takeout entry that is on the blog; others (DRAFT, SPAM_COMMENT,
+# PENDING_MODERATION, ...) are not posts or comments.
 _LIVE = {"LIVE", "", None}
+# Statuses of a comment removed on the blog but shown in its place, kept without text:
+# GHOSTED_COMMENT is Takeout's (its content empty), DELETED an earlier guess at it.
+_REMOVED = {"GHOSTED_COMMENT", "DELETED"}
 
 
 def local(tag) -> str:
@@ -196,7 +201,7 @@ def _head(children, report: FeedReport) -> Optional[tuple[str, Optional[str], st
         if (_text(children, "trashed") or "").strip():
             report.skipped["trashed"] += 1
             return None
-        if status not in _LIVE and not (kind == "comment" and status == "DELETED"):
+        if status not in _LIVE and not (kind == "comment" and status in _REMOVED):
             report.skipped[status.lower()] += 1
             return None
         # A comment's post, or for a reply perhaps its parent comment (see ``_spooled``).
@@ -268,7 +273,7 @@ def _author(children) -> Optional[object]:
 
 def _takeout_entry(element, children, head) -> Entry:
     kind, blog_id, remote_id, post_id = head
-    deleted = kind == "comment" and (_text(children, "status") or "").strip().upper() == "DELETED"
+    deleted = kind == "comment" and (_text(children, "status") or "").strip().upper() in _REMOVED
     # Takeout gives a label the blog's own tag id as its scheme (``tag:blogger.com,1999:blog-ID``);
     # it has no kind categories, so every category but one of kind is a label.
     labels = tuple(c.get("term") for c in children.get("category", []) if c.get("term")

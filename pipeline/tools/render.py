@@ -827,8 +827,8 @@ def render_takeout(blog: Blog, posts: Sequence[BlogPost], *, reply_parent: str =
     category has the blog's tag id as its scheme. A reply's
     ``blogger:inReplyTo`` names its parent comment; its ``blogger:parent`` names the post
     (``reply_parent='post'``) or the parent comment (``'comment'``), both as tag ids.
-    A removed comment has the status ``DELETED`` and the notice as its content (an
-    assumption: no public description of Takeout says how it marks one). Drafts have the status ``DRAFT`` and no file name.
+    A removed comment has the status ``GHOSTED_COMMENT`` and no content, as real Takeout
+    feeds give one. Drafts have the status ``DRAFT`` and no file name.
     """
     from lxml import etree
 
@@ -877,11 +877,10 @@ def render_takeout(blog: Blog, posts: Sequence[BlogPost], *, reply_parent: str =
             sub(entry, b + "parent", tag_id(blog, post.id, "page" if post.kind == "page" else "post"))
         sub(entry, b + "inReplyTo", tag_id(blog, parent.id) if parent is not None else "")
         sub(entry, b + "type", "COMMENT")
-        sub(entry, b + "status", "DELETED" if comment.removed else "LIVE")
+        sub(entry, b + "status", "GHOSTED_COMMENT" if comment.removed else "LIVE")
         author(entry, comment.author)
         sub(entry, "title", "")
-        content = removed_notice(comment, blog.language) if comment.removed else str(comment_html(comment.paragraphs))
-        sub(entry, "content", content, type="html")
+        sub(entry, "content", None if comment.removed else str(comment_html(comment.paragraphs)), type="html")
         sub(entry, b + "created", iso_z(comment.published))
         sub(entry, "published", iso_z(comment.published))
         sub(entry, "updated", iso_z(comment.published))
