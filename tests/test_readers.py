@@ -575,3 +575,23 @@ def test_a_ghosted_takeout_comment_is_a_removed_comment_kept_with_its_replies_an
         ("201", "1", None, True, ""), ("202", "1.1", "1", False, "Answering the removed one.")]
     assert parsed.skipped == {"spam_comment": 1, "pending_moderation": 1}
     assert not any(issue.kind == "orphan-reply" for issue in parsed.issues)
+
+
+def test_a_takeout_feed_of_comments_only_never_holds_the_posts_of_the_blog_s_feed(tmp_path):
+    # Takeout's Blogger/Comments/NAME/feed.atom: the comments an account wrote on a blog,
+    # with the blog's id and none of its posts; Blogger/Blogs/NAME/feed.atom: the blog.
+    blog = takeout(takeout_post(101, labels=("Notes",)), takeout_comment(201, 101), takeout_comment(202, 101))
+    comments = takeout(takeout_comment(202, 101))
+    for first, second in ((comments, blog), (blog, comments)):
+        for folder in ("Comments", "Blogs"):
+            shutil.rmtree(tmp_path / folder, ignore_errors=True)
+        (tmp_path / "Comments" / "A blog").mkdir(parents=True)
+        (tmp_path / "Blogs" / "A blog").mkdir(parents=True)
+        (tmp_path / "Comments" / "A blog" / "feed.atom").write_bytes(comments)
+        (tmp_path / "Blogs" / "A blog" / "feed.atom").write_bytes(blog)
+        order = ["Comments", "Blogs"] if first is comments else ["Blogs", "Comments"]
+        db = open_database(tmp_path / f"{order[0]}.db")
+        for folder in order:
+            load_paths(db, [tmp_path / folder])
+        assert db.execute("SELECT remote_id, comment_count FROM posts").fetchall() == [("101", 2)], order
+        assert not check_database(db), order

@@ -283,11 +283,18 @@ class Writer:
 
     def _newer_export(self, job: Job, rows: FileRows) -> Optional[tuple[int, str]]:
         """The newest other export of the same blog, if newer than ``rows``. Older ones
-        give their posts up to ``rows``, which holds them from now on."""
+        give their posts up to ``rows``, which holds them from now on.
+
+        A feed that holds no post is no export of the blog: Takeout's
+        ``Blogger/Comments/NAME/feed.atom``, the comments an account wrote, has the id of
+        the blog they are on and no time of its own, and would otherwise hold the posts
+        of the blog's own feed loaded after it.
+        """
         others = self.db.conn.execute(
             f"""SELECT s.id, s.feed_updated, a.root, s.path FROM sources s JOIN archives a ON a.id = s.archive_id
                 WHERE s.blog_id = ? AND s.format IN ({_marks(len(FEEDS))}) AND s.id != ? AND s.held_by IS NULL
-                AND s.layout = 'feed'""", [rows.blog_id, *FEEDS, rows.source_id]).fetchall()
+                AND s.layout = 'feed' AND EXISTS (SELECT 1 FROM posts p WHERE p.source_id = s.id)""",
+            [rows.blog_id, *FEEDS, rows.source_id]).fetchall()
         newest = max(others, key=lambda row: row[1] or "", default=None)
         if newest is not None and (newest[1] or "") >= (rows.feed_updated or ""):
             return newest[0], display_path(os.path.join(newest[2], newest[3]))
