@@ -57,6 +57,14 @@ CASES = {
     "html": (b"<!DOCTYPE html>\n<html><body><p>A page</p></body></html>\n", [(1, "not-a-post", "error")]),
     "json": (b'{"posts": [1, 2, 3]}', [(1, "not-a-post", "error")]),
     "xml": (b'<?xml version="1.0"?>\n<feed></feed>\n', [(1, "not-a-post", "error")]),
+    # The tables beside a Takeout feed (followers.csv, settings.csv): a header line of
+    # column names, every row as many fields, some quoted over lines.
+    "csv": (b'display_name,profile_image_url,is_blocked\nSome Reader,https://example.org/a.jpg,false\n'
+            b'"Reader, Another","https://example.org/b.jpg",false\n', [(1, "not-a-post", "error")]),
+    "csv-header-only": (b"display_name,profile_image_url,is_blocked\n", [(1, "not-a-post", "error")]),
+    "csv-long-header": ((",".join(f"blog_setting_number_{n}" for n in range(80)) + "\n"
+                         + ",".join("x" * 80) + "\n").encode(), [(1, "not-a-post", "error")]),
+    "comma-title": (b"apples,pears,plums\n\nWhich fruit is best? I say apples.\n", []),
     "bom-only": (codecs.BOM_UTF8, [(1, "empty", "error")]),
     "nul-bytes": (numbered("  1. First\x00 comment").encode(), [(7, "nul", "warning")]),
     "control-chars": (numbered("  1. Bell \x07 and escape \x1b[0m here").encode(), []),

@@ -12,6 +12,8 @@ The layout is detected from the file itself, in this order:
 from __future__ import annotations
 
 import bisect
+import csv
+import io
 import itertools
 import json
 import operator
@@ -48,6 +50,10 @@ _MARKER = re.compile(r"^(?:(?P<top>ReplyDelete)\s?|(?P<reply>Delete)(?=\S|$))")
 
 # How much of a file is looked at to tell it is some other kind of document.
 _SNIFF = 1024
+# A table's header line: three or more column names, as Takeout's CSV files start
+# (``display_name,profile_image_url,is_blocked`` in Blogger/Blogs/NAME/followers.csv).
+_CSV_HEADER = re.compile(r"^[a-z][a-z0-9_]*(?:,[a-z][a-z0-9_]*){2,}$")
+_CSV_HEADER_MAX = 16 * 1024  # Blogger/Blogs/NAME/settings.csv names 65 columns in about 1,700 characters
 
 FIRST_LINE = "first-line"
 TRAILING = "trailing"
@@ -84,7 +90,18 @@ def find_non_dump(text: str) -> Optional[Issue]:
         except ValueError:
             return None
         return Issue(1, "not-a-post", "a JSON document, not a text dump of a post page", "error")
+    first = text.lstrip()[:_CSV_HEADER_MAX].split("\n", 1)[0].strip()
+    if _CSV_HEADER.match(first) and _is_table(text, first.count(",") + 1):
+        return Issue(1, "not-a-post", "a CSV table, not a text dump of a post page", "error")
     return None
+
+
+def _is_table(text: str, columns: int) -> bool:
+    """Whether every row of ``text``, read as CSV, has ``columns`` fields."""
+    try:
+        return all(len(row) == columns for row in csv.reader(io.StringIO(text)) if row)
+    except csv.Error:
+        return False
 
 
 def indent_of(line: str) -> int:
