@@ -595,3 +595,42 @@ def test_a_takeout_feed_of_comments_only_never_holds_the_posts_of_the_blog_s_fee
             load_paths(db, [tmp_path / folder])
         assert db.execute("SELECT remote_id, comment_count FROM posts").fetchall() == [("101", 2)], order
         assert not check_database(db), order
+
+
+def export(blog, *entries):
+    """Blogger's export of the blog ``blog`` holding ``entries`` (each an entry's inner XML)."""
+    body = "".join(f"<entry>{entry}</entry>" for entry in entries)
+    return (f"<?xml version='1.0' encoding='UTF-8'?><feed xmlns='http://www.w3.org/2005/Atom' "
+            f"xmlns:gd='http://schemas.google.com/g/2005' xmlns:thr='http://purl.org/syndication/thread/1.0'>"
+            f"<id>tag:blogger.com,1999:blog-{blog}.archive</id><updated>2019-05-01T10:00:00.000+02:00</updated>"
+            f"{body}</feed>").encode()
+
+
+def export_entry(blog, number, kind, *, name="Ada Writer", uri="https://www.blogger.com/profile/100200300",
+                 post=None):
+    thread = (f"<thr:in-reply-to ref='tag:blogger.com,1999:blog-{blog}.post-{post}' type='text/html'/>"
+              if post else "")
+    return (f"<id>tag:blogger.com,1999:blog-{blog}.post-{number}</id>"
+            f"<published>2019-04-0{1 + number % 9}T10:00:00.000+02:00</published>"
+            f"<category scheme='http://schemas.google.com/g/2005#kind' "
+            f"term='http://schemas.google.com/blogger/2008/kind#{kind}'/><title type='text'>Entry {number}</title>"
+            f"<content type='html'>Text of entry {number}.</content><author><name>{name}</name><uri>{uri}</uri>"
+            f"<email>noreply@blogger.com</email></author>{thread}")
+
+
+def test_blogger_s_unknown_for_a_profile_is_no_name_and_its_name_given_elsewhere_is_kept(tmp_path):
+    profile = "https://www.blogger.com/profile/900800700"
+    for name, first, second in (("one", "Unknown", "Pat Reader"), ("two", "Pat Reader", "Unknown")):
+        folder = tmp_path / name
+        folder.mkdir()
+        # In one file, and in two files (the second one's mention written over the first's).
+        (folder / "a.xml").write_bytes(export(1, export_entry(1, 11, "post"),
+                                              export_entry(1, 12, "comment", name=first, uri=profile, post=11)))
+        (folder / "b.xml").write_bytes(export(2, export_entry(2, 21, "post"),
+                                              export_entry(2, 22, "comment", name=second, uri=profile, post=21),
+                                              export_entry(2, 23, "comment", name=first, uri=profile, post=21)))
+        db = open_database(tmp_path / f"{name}.db")
+        load_paths(db, [folder])
+        assert db.execute("SELECT name, kind FROM authors WHERE profile_url = ?", [profile]).fetchall() == [
+            ("Pat Reader", "profile")]
+        assert db.execute("SELECT count(DISTINCT author_id), count(*) FROM comments").fetchone() == (1, 3)

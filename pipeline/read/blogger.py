@@ -26,6 +26,9 @@ ANONYMOUS_NAMES = frozenset({"", "anonymous", "anonym", "anonyme", "anónimo", "
 # for authors who had linked one (by number or by a +name).
 _PROFILE = re.compile(r"^https?://(?:(?:www\.)?blogger\.com/profile/\d+"
                       r"|plus\.google\.com/(?:u/\d+/)?(?:\d+|\+[^/?#\s]+)|profiles\.google\.com/\d+)", re.I)
+# The name Blogger's export gives a profile whose name it could not give (the same
+# profile's other entries may give it): no name.
+_NO_PROFILE_NAMES = frozenset({"unknown"})
 # tag:blogger.com,1999:blog-BLOG.post-ID, .page-ID; the number is what identifies it,
 # whatever word is before it (files made by other tools than Blogger's export write
 # a comment's as .comment-ID).
@@ -80,16 +83,16 @@ def author_of(name: Optional[str], uri: Optional[str]) -> Optional[Author]:
     A commenter with no link and the name Blogger gives nobody ("Anonymous", in the
     page's language), or a name typed in that names no one ("Anon", "anon 20:43"),
     is anonymous: never one author for all who wrote it. A profile link (Blogger's, Google+)
-    makes a ``profile`` author; a name typed in, with or without a website, a ``name``
-    one. (Takeout types name-only commenters ANONYMOUS too: their name tells them
-    apart.)
+    makes a ``profile`` author (with no name where the file gives Blogger's "Unknown");
+    a name typed in, with or without a website, a ``name`` one. (Takeout types
+    name-only commenters ANONYMOUS too: their name tells them apart.)
     """
     name = " ".join((name or "").split())
     uri = (uri or "").strip() or None
     if uri is None and (name.lower() in ANONYMOUS_NAMES or names_no_one(name)):
         return None
     if uri and _PROFILE.match(uri):
-        return Author(name or None, uri, "profile")
+        return Author(None if name.lower() in _NO_PROFILE_NAMES else name or None, uri, "profile")
     return Author(name or None, uri, "name")
 
 

@@ -64,9 +64,13 @@ def insert_into(target: str, table: str, verb: str = "INSERT") -> str:
     return f"{verb} INTO {target} ({', '.join(f'[{c}]' for c in columns)}) VALUES ({', '.join('?' * len(columns))})"
 
 
-# Authors are shared by every file that names them: inserted once.
+# Authors are shared by every file that names them: inserted once, the name of the
+# first mention that gives one kept (a profile's mention may give none: see
+# ``read.blogger.author_of``).
 INSERTS = {table: insert_into(table, table, "INSERT OR IGNORE" if table == "authors" else "INSERT")
            for table in COLUMNS}
+INSERTS["authors"] += (" ON CONFLICT(id) DO UPDATE SET name = excluded.name"
+                       " WHERE authors.name IS NULL AND excluded.name IS NOT NULL")
 
 
 def _hash(*parts: str) -> int:
@@ -263,7 +267,7 @@ def _author(author: Optional[Author], authors: dict[str, tuple]) -> Optional[int
     if author is None:
         return None
     key = author_key(author)
-    if key not in authors:
+    if key not in authors or (authors[key][1] is None and author.name):
         authors[key] = (author_id(key), author.name, author.profile_url, author.kind, key)
     return authors[key][0]
 
