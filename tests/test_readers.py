@@ -634,3 +634,36 @@ def test_blogger_s_unknown_for_a_profile_is_no_name_and_its_name_given_elsewhere
         assert db.execute("SELECT name, kind FROM authors WHERE profile_url = ?", [profile]).fetchall() == [
             ("Pat Reader", "profile")]
         assert db.execute("SELECT count(DISTINCT author_id), count(*) FROM comments").fetchone() == (1, 3)
+
+
+# -- saved pages as the templates of real blogs make them --------------------------------------
+
+
+def saved_page(post, comments="", head=""):
+    """A made-up saved page of a template without the post's microdata: ``post`` is the
+    markup of the post, ``comments`` that of its comments section."""
+    return (f"<!DOCTYPE html><html><head><title>Kettle Notes: A walk</title>{head}"
+            "<link href='http://kettle-notes.blogspot.com/2015/03/a-walk.html' rel='canonical'/></head><body>"
+            "<div class='blog-posts hfeed'><h2 class='date-header'><span>Friday, March 13, 2015</span></h2>"
+            f"<div class='post-outer'>{post}</div>"
+            f"<div class='comments' id='comments'><h4>Comments:</h4>{comments}</div></div>"
+            "<div class='sidebar'><a name='archive'></a><a name='2'></a></div></body></html>").encode()
+
+
+def test_a_post_without_microdata_or_body_id_is_known_by_its_anchor_or_its_comment_form():
+    # Templates of 2006 to 2016 mark a post by the anchor at its top and give its body no id.
+    post = ("<div class='post hentry'><a name='4410027716355170001'></a>"
+            "<h3 class='post-title entry-title'>A walk</h3>"
+            "<div class='post-body entry-content'>We walked to the mill.<a name='1'></a></div></div>")
+    parsed, [got] = read(saved_page(post))
+    assert (got["post"]["remote_id"], got["post"]["title"], got["post"]["body"]) == \
+        ("4410027716355170001", "A walk", "We walked to the mill.")
+    assert got["post"]["published"] == "2015-03-13" and not parsed.failed
+    # No anchor either: the post's comment form names it.
+    form = ("<a href='https://www.blogger.com/comment-iframe.g?blogID=7310000000000000042&amp;"
+            "postID=4410027716355170001' id='comment-editor-src'></a>")
+    parsed, [got] = read(saved_page(post.replace("<a name='4410027716355170001'></a>", ""), form))
+    assert got["post"]["remote_id"] == "4410027716355170001" and parsed.blog_id == "7310000000000000042"
+    # Neither: still not a post page (a footnote's anchor in the text is not the post's).
+    parsed, got = read(saved_page(post.replace("<a name='4410027716355170001'></a>", "")))
+    assert parsed.failed and not got

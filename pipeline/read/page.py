@@ -13,7 +13,8 @@ hold one post. Two comment markups are read:
   said..."), ``dd.comment-body`` and ``dd.comment-footer`` with the time's link; no
   nesting.
 
-The post: ``meta[itemprop=postId]`` or ``div#post-body-ID``, ``.post-title``,
+The post: ``meta[itemprop=postId]`` or ``div#post-body-ID`` (else the anchor at the top
+of the post, ``<a name='ID'>``, or the post's comment form's link), ``.post-title``,
 ``.post-body``, ``abbr.published[title]`` where the template has it, else the date
 header or, without one, ``.post-timestamp`` when it shows a date, and
 ``link[rel=canonical]``; the blog's id from ``meta[itemprop=blogId]``, else from
@@ -109,7 +110,7 @@ def _post(document) -> Entry:
         remote_id = (meta.get("content") or "").strip() or None
     if remote_id is None and body is not None:
         match = _POST_BODY_ID.match(body.get("id") or "")
-        remote_id = match[1] if match else None
+        remote_id = match[1] if match else _anchor_id(body) or _comment_form_id(document)
     if body is None or remote_id is None:
         raise PageError(1, "an HTML page that is not a saved Blogger post page (no post body with a post id)")
     title = _first(document, f"//*[{_has_class('post-title')}]")
@@ -143,6 +144,31 @@ def _post(document) -> Entry:
         labels=labels,
         date_text=" ".join(header.text_content().split()) if header is not None else None,
     )
+
+
+def _anchor_id(body) -> Optional[str]:
+    """The post's id from the anchor Blogger's templates put at the top of a post
+    (``<a name='ID'>``, a number), looked for around the body up to the post's own
+    element (``.post``, ``.hentry``, ``.post-outer``, ``article``), never beyond it; a
+    comment's anchor (``c`` and a number) is not one, nor an anchor in the post's text."""
+    for ancestor in body.iterancestors():
+        names = [a.get("name") for a in ancestor.iter("a")
+                 if (a.get("name") or "").isdigit() and body not in a.iterancestors()]
+        if names:
+            return names[0]
+        if ancestor.tag == "article" or {"post", "hentry", "post-outer"} & set((ancestor.get("class") or "").split()):
+            return None
+    return None
+
+
+def _comment_form_id(document) -> Optional[str]:
+    """The post's id from the link of its comment form (``a#comment-editor-src``,
+    ``comment-iframe.g?blogID=B&postID=P``)."""
+    link = _first(document, "//a[@id='comment-editor-src'][@href]")
+    if link is None:
+        return None
+    post = parse_qs(urlsplit(link.get("href")).query).get("postID", [""])[0].strip()
+    return post if post.isdigit() else None
 
 
 def _blog_in_links(document, post_id: str) -> Optional[str]:
