@@ -667,3 +667,51 @@ def test_a_post_without_microdata_or_body_id_is_known_by_its_anchor_or_its_comme
     # Neither: still not a post page (a footnote's anchor in the text is not the post's).
     parsed, got = read(saved_page(post.replace("<a name='4410027716355170001'></a>", "")))
     assert parsed.failed and not got
+
+
+def drawn_comment(n, comment_id, author, ms, shown, text, replies=""):
+    """A comment as Blogger's script draws it in the page (what a browser saves): the
+    ``li`` has an id of the script's own, the comment's id is on its block."""
+    return (f"<li id='bc_0_{n}B' class='comment' kind='b'><div class='avatar-image-container'></div>"
+            f"<div id='c{comment_id}' class='comment-block'><div id='bc_0_{n}M' class='comment-header' kind='m'>"
+            f"<cite class='user'>{author}</cite><span class='icon user'></span>"
+            "<span class='datetime secondary-text'><a rel='nofollow' href='http://kettle-notes.blogspot.com/2015/03/"
+            f"a-walk.html?showComment={ms}#c{comment_id}'>{shown}</a></span></div>"
+            f"<p id='bc_0_{n}MC' class='comment-content'>{text}</p><span class='comment-actions secondary-text' "
+            "kind='m'><a kind='i' href='javascript:;' target='_self' o='r'>Reply</a></span></div>"
+            f"<div id='bc_0_{n}BR' class='comment-replies'>{replies}</div>"
+            f"<div id='bc_0_{n}B_box' class='comment-replybox-single'></div></li>")
+
+
+def drawn_holder(items, loadmore):
+    return ("<div class='comments-content'><div id='comment-holder'><div id='bc_0_9C' kind='c'><div id='bc_0_9CT'>"
+            "<div id='bc_0_8T' class='comment-thread' kind='r' t='0' u='0'>"
+            f"<ol id='bc_0_8TB'>{items}</ol><div id='bc_0_8I' class='continue' kind='ci'><a>Add comment</a></div>"
+            f"<div id='bc_0_8L' class='{loadmore}' kind='rb'><a href='javascript:;'>Load more...</a></div>"
+            "</div></div></div></div></div>")
+
+
+def test_comments_as_blogger_s_script_draws_them_are_read_with_their_replies():
+    post = ("<div class='post hentry'><a name='4410027716355170001'></a><h3 class='post-title'>A walk</h3>"
+            "<div class='post-body entry-content'>We walked to the mill.</div></div>")
+    reply = drawn_comment(0, "6100000000000000003", "<a rel='nofollow' href='https://www.blogger.com/profile/"
+                          "0912345'>Tamsin Reed</a>", 1426280400000, "March 13, 2015 at 2:00 PM", "It is, on Sundays.")
+    thread = ("<span id='bc_0_1b+seedAAA' kind='d'><div id='bc_0_0T' class='comment-thread inline-thread' kind='t'>"
+              "<span class='thread-toggle thread-expanded'><a>Replies</a></span>"
+              f"<ol id='bc_0_0TC' class='thread-chrome thread-expanded'><div>{reply}</div>"
+              "<div id='bc_0_0I' class='continue' kind='ci'><a>Reply</a></div></ol></div></span>")
+    items = (drawn_comment(1, "6100000000000000001", "Anonymous", 1426276800000, "March 13, 2015 at 1:00 PM",
+                           "Is the mill open?", thread)
+             + drawn_comment(2, "6100000000000000002", "Owen", 1426284000000, "March 13, 2015 at 3:00 PM",
+                             "<span class='deleted-comment'>This comment has been removed by the author.</span>"))
+    parsed, [got] = read(saved_page(post, drawn_holder(items, "loadmore loaded")))
+    assert [(c["remote_id"], c["path"], c["parent"], c["text"], c["author"] and c["author"]["name"],
+             c["published_at"], c["deleted"]) for c in got["comments"]] == [
+        ("6100000000000000001", "1", None, "Is the mill open?", None, "2015-03-13T20:00:00.000+00:00", False),
+        ("6100000000000000003", "1.1", "1", "It is, on Sundays.", "Tamsin Reed", "2015-03-13T21:00:00.000+00:00",
+         False),
+        ("6100000000000000002", "2", None, "", "Owen", "2015-03-13T22:00:00.000+00:00", True)]
+    assert got["complete"] and not [i for i in parsed.issues if i.kind == "incomplete-page"]
+    # Its "load more" neither loaded nor hidden: more comments than the page holds.
+    parsed, [got] = read(saved_page(post, drawn_holder(items, "loadmore")))
+    assert not got["complete"] and [i.kind for i in parsed.issues] == ["incomplete-page"]

@@ -7,8 +7,10 @@ hold one post. Two comment markups are read:
   ``ol#top-ra``, each with ``cite.user`` (the author, a link to the profile when
   there is one), ``span.datetime a[href*=showComment]`` (the exact time, in epoch
   milliseconds) and ``p.comment-content``; its replies ``li.comment`` in its own
-  ``div.comment-replies``. ``div.loadmore`` not hidden means the page holds only the
-  first comments;
+  ``div.comment-replies``. ``div.loadmore`` neither hidden nor loaded means the page
+  holds only the first comments. A browser saves the comments as Blogger's script
+  redraws them: the same classes, the ids of the script's own on the ``li`` and its
+  lists, the comment's ``cID`` on its ``div.comment-block``;
 - classic: ``dl#comments-block``, each comment a ``dt.comment-author#cID`` ("NAME
   said..."), ``dd.comment-body`` and ``dd.comment-footer`` with the time's link; no
   nesting.
@@ -72,7 +74,7 @@ def read_page(data: bytes) -> tuple[RemoteThread, str, list[Issue]]:
     if holder is not None:
         markup, comments = THREADED, _threaded(holder)
         loadmore = _first(holder, ".//div[contains(concat(' ', normalize-space(@class), ' '), ' loadmore ')]")
-        if loadmore is not None and "hidden" not in (loadmore.get("class") or "").split():
+        if loadmore is not None and not {"hidden", "loaded"} & set((loadmore.get("class") or "").split()):
             complete = False
             issues.append(Issue(loadmore.sourceline or 1, "incomplete-page",
                                 "the page holds only the first comments (Blogger's \"load more\" is shown): "
@@ -190,26 +192,34 @@ def _inner_html(element) -> str:
 
 
 def _threaded(holder) -> list[Entry]:
+    """The comments of ``div#comment-holder``: each ``li.comment`` not inside another
+    is a top-level comment, those inside its ``div.comment-replies`` its replies. So
+    both the markup Blogger sends (``ol#top-ra``) and the one its script draws from it,
+    which a browser saves (``ol#bc_0_…`` and no id on the ``li``), are read."""
     out = []
-    for item in holder.xpath(".//ol[@id='top-ra']/li[@id]"):
-        comment = _threaded_comment(item)
-        if comment is None:
+    comment = _has_class("comment")
+    for item in holder.xpath(f".//li[{comment}][not(ancestor::li[{comment}])]"):
+        comment_entry = _threaded_comment(item)
+        if comment_entry is None:
             continue
-        out.append(comment)
-        replies = item.xpath(f"./div[{_has_class('comment-replies')}]//li[{_has_class('comment')}][@id]")
+        out.append(comment_entry)
+        replies = item.xpath(f"./div[{_has_class('comment-replies')}]//li[{comment}]")
         for reply_item in replies:
             reply = _threaded_comment(reply_item)
             if reply is not None:
-                reply.parent_id = comment.remote_id
+                reply.parent_id = comment_entry.remote_id
                 out.append(reply)
     return out
 
 
 def _threaded_comment(item) -> Optional[Entry]:
-    match = _COMMENT_ID.match(item.get("id") or "")
+    """A ``li.comment``'s comment; its id is the ``li``'s (``cID``), or, as Blogger's
+    script draws it, its ``div.comment-block``'s."""
+    block = _first(item, f"./div[{_has_class('comment-block')}]")
+    match = _COMMENT_ID.match(item.get("id") or "") or _COMMENT_ID.match(
+        block.get("id") or "" if block is not None else "")
     if not match:
         return None
-    block = _first(item, f"./div[{_has_class('comment-block')}]")
     block = item if block is None else block
     cite = _first(block, f".//cite[{_has_class('user')}]")
     link = _first(cite, ".//a[@href]") if cite is not None else None
