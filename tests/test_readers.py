@@ -715,3 +715,30 @@ def test_comments_as_blogger_s_script_draws_them_are_read_with_their_replies():
     # Its "load more" neither loaded nor hidden: more comments than the page holds.
     parsed, [got] = read(saved_page(post, drawn_holder(items, "loadmore")))
     assert not got["complete"] and [i.kind for i in parsed.issues] == ["incomplete-page"]
+
+
+def test_a_classic_comment_s_author_is_the_link_after_the_avatar_not_the_avatar_s():
+    # Classic templates with avatars link the picture to the profile too, before the name.
+    post = ("<div class='post hentry'><a name='4410027716355170001'></a><h3 class='post-title'>A walk</h3>"
+            "<div class='post-body entry-content'>We walked to the mill.</div></div>")
+
+    def entry(comment_id, avatar, who, ms, text):
+        return (f"<DT class='comment-author ' id='c{comment_id}'><A name='c{comment_id}'></A>\n"
+                f"<div class=\"avatar-image-container avatar-stock\"><span dir=\"ltr\">{avatar}</span></div>\n"
+                f"{who}\nsaid...\n</DT><DD class='comment-body'><P>{text}</P></DD>"
+                "<DD class='comment-footer'><SPAN class='comment-timestamp'><A href='http://kettle-notes.blogspot.com/"
+                f"2015/03/a-walk.html?showComment={ms}#c{comment_id}' title='comment permalink'>March 13, 2015</A>"
+                "</SPAN></DD>")
+
+    profile = "http://www.blogger.com/profile/0912345"
+    comments = ("<DL class='avatar-comment-indent' id='comments-block'>"
+                + entry("6100000000000000001", f"<a href=\"{profile}\" class=\"avatar-hovercard\"><img src=\"a.gif\" "
+                        "title=\"Tamsin Reed\">\n</a>", f"<A href='{profile}' rel='nofollow'>Tamsin Reed</A>",
+                        1426276800000, "Is the mill open?")
+                + entry("6100000000000000002", "<img src=\"blank.gif\" title=\"Owen\">", "Owen", 1426280400000,
+                        "On Sundays.")
+                + "</DL>")
+    parsed, [got] = read(saved_page(post, comments))
+    assert [(c["remote_id"], c["author"]) for c in got["comments"]] == [
+        ("6100000000000000001", {"name": "Tamsin Reed", "profile_url": profile, "kind": "profile"}),
+        ("6100000000000000002", {"name": "Owen", "profile_url": None, "kind": "name"})]

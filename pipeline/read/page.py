@@ -248,7 +248,8 @@ def _classic(block) -> list[Entry]:
             match = _COMMENT_ID.match(child.get("id") or "")
             current = None
             if match:
-                link = _first(child, ".//a[@href]")
+                # The author's link, not the one around the avatar's picture before it.
+                link = _first(child, f".//a[@href][not(ancestor::*[{_has_class('avatar-image-container')}])]")
                 name = link.text_content() if link is not None else _said_name(child)
                 current = Entry(kind="comment", remote_id=match[1], line=child.sourceline or 1,
                                 author=author_of(name, unwayback(link.get("href")) if link is not None else None))
