@@ -742,3 +742,16 @@ def test_a_classic_comment_s_author_is_the_link_after_the_avatar_not_the_avatar_
     assert [(c["remote_id"], c["author"]) for c in got["comments"]] == [
         ("6100000000000000001", {"name": "Tamsin Reed", "profile_url": profile, "kind": "profile"}),
         ("6100000000000000002", {"name": "Owen", "profile_url": None, "kind": "name"})]
+
+
+def test_a_utf8_page_that_declares_no_encoding_is_read_as_utf8_and_a_declared_one_as_declared():
+    post = ("<div class='post hentry'><a name='4410027716355170001'></a><h3 class='post-title'>Café Müller</h3>"
+            "<div class='post-body entry-content'>Noël à Łódź.</div></div>")
+    page = saved_page(post)
+    assert b"charset" not in page
+    _, [got] = read(page)
+    assert (got["post"]["title"], got["post"]["body"]) == ("Café Müller", "Noël à Łódź.")
+    latin = saved_page(post.replace("Łódź", "Lyon"), head="<meta content='text/html; charset=windows-1252' "
+                       "http-equiv='Content-Type'/>").decode().encode("cp1252")
+    _, [got] = read(latin)
+    assert (got["post"]["title"], got["post"]["body"]) == ("Café Müller", "Noël à Lyon.")

@@ -43,6 +43,9 @@ CLASSIC = "classic"
 # the time stamp perhaps followed by a flag (im_, js_).
 _WAYBACK = re.compile(r"^(?:https?://web\.archive\.org)?/web/\d{1,14}[a-z_]*/", re.I)
 _COMMENT_ID = re.compile(r"^c(\d+)$")
+# Where a page declares its encoding: a meta's charset, or an XML declaration's encoding.
+_DECLARED = re.compile(rb"charset|<\?xml[^>]*encoding", re.I)
+_DECLARATION_BYTES = 64 * 1024
 _POST_BODY_ID = re.compile(r"^post-body-(\d+)$")
 # "NAME said..." in the languages of Blogger's classic pages.
 _SAID = re.compile(r"\s+(?:said|hat gesagt|a dit|dijo|ha detto|zei|disse|sa|sagde|skrev|napisał)\s*(?:\.\.\.|…|:)?$",
@@ -63,7 +66,7 @@ def read_page(data: bytes) -> tuple[RemoteThread, str, list[Issue]]:
     when it has no comments section), and remarks. Raises PageError when the page
     holds no Blogger post."""
     try:
-        document = lxml.html.document_fromstring(data, parser=html_parser())
+        document = lxml.html.document_fromstring(_undeclared_utf8(data), parser=html_parser())
     except (lxml.etree.ParserError, ValueError) as error:
         raise PageError(1, f"not a readable HTML page: {error}")
     post = _post(document)
@@ -86,6 +89,21 @@ def read_page(data: bytes) -> tuple[RemoteThread, str, list[Issue]]:
     for comment in comments:
         comment.post_id = post.remote_id
     return RemoteThread(post, comments, complete), markup, issues
+
+
+def _undeclared_utf8(data: bytes):
+    """The page as text when it is UTF-8 and says nothing of its encoding (no BOM, no
+    ``charset`` before its body, no XML declaration of one), which the parser would
+    otherwise read as Latin-1; else its bytes, for the parser to decode as declared."""
+    head = data[:_DECLARATION_BYTES]
+    body = head.lower().find(b"<body")
+    if data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")) or _DECLARED.search(
+            head if body < 0 else head[:body]):
+        return data
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data
 
 
 def unwayback(url: Optional[str]) -> Optional[str]:
