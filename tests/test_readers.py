@@ -755,3 +755,25 @@ def test_a_utf8_page_that_declares_no_encoding_is_read_as_utf8_and_a_declared_on
                        "http-equiv='Content-Type'/>").decode().encode("cp1252")
     _, [got] = read(latin)
     assert (got["post"]["title"], got["post"]["body"]) == ("Café Müller", "Noël à Lyon.")
+
+
+def test_a_comment_on_a_static_page_keeps_the_time_it_shows_and_the_page_its_blog():
+    # On a static page (/p/) a comment's time links to the page itself, with no
+    # showComment: no exact time, but the time shown; the comment form says pageID.
+    post = ("<div class='post hentry'><a name='4410027716355170009'></a><h3 class='post-title'>Contacto</h3>"
+            "<div class='post-body entry-content'>Escríbenos.</div></div>")
+    comments = (
+        "<div class='comments-content'><div id='comment-holder'><div class=\"comment-thread toplevel-thread\">"
+        "<ol id=\"top-ra\"><li class=\"comment\" id=\"c6100000000000000007\"><div class=\"comment-block\">"
+        "<div class=\"comment-header\"><cite class=\"user\">Anónimo</cite><span class=\"datetime secondary-text\">"
+        "<a rel=\"nofollow\" href=\"http://kettle-notes.blogspot.com/p/contacto.html\">13/3/15 9:05 p.&#160;m.</a>"
+        "</span></div><p class=\"comment-content\">¿Abrís los domingos?</p></div></li></ol>"
+        "<div class=\"loadmore hidden\"><a>Cargar más...</a></div></div></div></div>"
+        "<a href='https://www.blogger.com/comment-iframe.g?blogID=7310000000000000042&amp;pageID=4410027716355170009' "
+        "id='comment-editor-src'></a>")
+    page = saved_page(post, comments).replace(b"2015/03/a-walk.html", b"p/contacto.html")
+    parsed, [got] = read(page)
+    assert got["post"]["kind"] == "page" and parsed.blog_id == "7310000000000000042"
+    [comment] = parsed.comments
+    assert (comment.remote_id, comment.author, comment.published_at, comment.shown_time, comment.body) == \
+        ("6100000000000000007", None, None, "21:05", "¿Abrís los domingos?")

@@ -183,20 +183,23 @@ def _anchor_id(body) -> Optional[str]:
 
 def _comment_form_id(document) -> Optional[str]:
     """The post's id from the link of its comment form (``a#comment-editor-src``,
-    ``comment-iframe.g?blogID=B&postID=P``)."""
+    ``comment-iframe.g?blogID=B&postID=P``, ``pageID=P`` for a static page)."""
     link = _first(document, "//a[@id='comment-editor-src'][@href]")
     if link is None:
         return None
-    post = parse_qs(urlsplit(link.get("href")).query).get("postID", [""])[0].strip()
+    query = parse_qs(urlsplit(link.get("href")).query)
+    post = (query.get("postID") or query.get("pageID") or [""])[0].strip()
     return post if post.isdigit() else None
 
 
 def _blog_in_links(document, post_id: str) -> Optional[str]:
     """The blog's id as Blogger's own links about this post give it (share, e-mail,
-    edit: ``?blogID=B&postID=P``), for a template without the page's microdata."""
+    edit, comment form: ``?blogID=B&postID=P``, ``pageID=P`` for a static page), for a
+    template without the page's microdata."""
     for href in document.xpath("//a[contains(@href, 'blogID=')]/@href"):
         query = parse_qs(urlsplit(href).query)
-        blog, post = query.get("blogID", [""])[0].strip(), query.get("postID", [""])[0].strip()
+        blog = query.get("blogID", [""])[0].strip()
+        post = (query.get("postID") or query.get("pageID") or [""])[0].strip()
         if post == post_id and blog.isdigit():
             return blog
     return None
@@ -244,7 +247,9 @@ def _threaded_comment(item) -> Optional[Entry]:
     name = cite.text_content() if cite is not None else None
     content = _first(block, f".//*[{_has_class('comment-content')}]")
     deleted = content is not None and bool(content.xpath(f".//*[{_has_class('deleted-comment')}]"))
-    time = _first(block, f".//*[{_has_class('datetime')}]//a[contains(@href, 'showComment=')]")
+    # The time as shown is the link's text; the exact time is in its address, which on a
+    # static page (/p/) is the page's own, without showComment.
+    time = _first(block, f".//*[{_has_class('datetime')}]//a")
     shown, twelve_hour = shown_clock(time.text_content() if time is not None else None)
     return Entry(
         kind="comment", remote_id=match[1], line=item.sourceline or 1,
