@@ -43,7 +43,8 @@ CREATE TABLE IF NOT EXISTS sources (
     id INTEGER PRIMARY KEY,
     archive_id INTEGER NOT NULL REFERENCES archives(id) ON DELETE CASCADE,
     path TEXT NOT NULL,             -- within the archive's folder, "/" between parts
-    format TEXT NOT NULL,           -- how it was read: dump, blogger-export, takeout, page; other
+    format TEXT NOT NULL,           -- how it was read: dump, blogger-export, takeout, page; other (not read,
+                                    -- or left out as no post: a template, a CSV table)
     sha256 TEXT NOT NULL,           -- of the raw bytes: an unchanged file is not read again
     bytes INTEGER NOT NULL,
     mtime_ns INTEGER,               -- modification time when read: an unchanged one is not read again

@@ -25,7 +25,7 @@ from .read import sniff
 from .read.decode import decode_bytes
 from .read.feed import FeedReport, iter_threads
 from .read.page import PageError, read_page
-from .read.split import find_non_dump, split_lines
+from .read.split import find_non_dump, is_table, split_lines
 from .read.threads import build_thread
 from .understand.blogger import normalise_thread
 from .understand.normalise import normalise_post
@@ -35,7 +35,7 @@ from .understand.people import understand_people
 # any change that reads a file whose bytes did not change into other rows. An
 # archive records the version its files were read with (``archives.reader``), and a
 # load into an archive read by other rules reads all its files again.
-READER_VERSION = 6
+READER_VERSION = 7
 
 # The layout recorded for a file that could not be read as a post page at all.
 NOT_READ = "none"
@@ -53,6 +53,8 @@ def parse_bytes(path: str, data: bytes, blog_author: Optional[str] = None) -> Pa
     kind = sniff.sniff(data[:sniff.SNIFF_BYTES])
     if sniff.is_feed(kind):
         return _file(path, data, kind, FEED, [], [])
+    if kind == sniff.TEMPLATE:
+        return _left_out(path, data, "Blogger template", "a blog's template (as Takeout saves beside its feed)")
     if kind == sniff.PAGE:
         return parse_page(path, data)
     if kind == sniff.OTHER:
@@ -69,6 +71,9 @@ def parse_dump(path: str, data: bytes, blog_author: Optional[str] = None) -> Par
     if (not decoded.text or decoded.text.isspace()) and not any(issue.severity == "error" for issue in issues):
         issues.append(Issue(1, "empty", "file holds no text", "error"))
     elif not any(issue.severity == "error" for issue in issues):
+        if is_table(decoded.text):
+            return _left_out(path, data, "CSV table", "a CSV table (as Takeout saves beside a feed: settings, "
+                             "followers)", encoding=decoded.encoding, line_count=len(lines))
         rejected = find_non_dump(decoded.text)
         if rejected:
             issues.append(rejected)
@@ -162,6 +167,15 @@ def _file(path: str, data: bytes, fmt: str, layout: str, threads: list[Thread], 
         threads=threads,
         issues=issues,
     )
+
+
+def _left_out(path: str, data: bytes, what: str, description: str, **kwargs) -> ParsedFile:
+    """A file known to hold no post: recorded as ``what`` it is, and left out."""
+    parsed = _file(path, data, sniff.OTHER, NOT_READ, [], [], **kwargs)
+    parsed.layout_note = f"{description}, not a post: left out"
+    parsed.left_out = what
+    parsed.skipped = {what: 1}
+    return parsed
 
 
 def parse_file(path: str) -> ParsedFile:

@@ -7,6 +7,7 @@ file gets its row in sources, and nothing is lost.
 import codecs
 import random
 import shutil
+from collections import Counter
 
 import pytest
 from click.testing import CliRunner
@@ -57,13 +58,6 @@ CASES = {
     "html": (b"<!DOCTYPE html>\n<html><body><p>A page</p></body></html>\n", [(1, "not-a-post", "error")]),
     "json": (b'{"posts": [1, 2, 3]}', [(1, "not-a-post", "error")]),
     "xml": (b'<?xml version="1.0"?>\n<feed></feed>\n', [(1, "not-a-post", "error")]),
-    # The tables beside a Takeout feed (followers.csv, settings.csv): a header line of
-    # column names, every row as many fields, some quoted over lines.
-    "csv": (b'display_name,profile_image_url,is_blocked\nSome Reader,https://example.org/a.jpg,false\n'
-            b'"Reader, Another","https://example.org/b.jpg",false\n', [(1, "not-a-post", "error")]),
-    "csv-header-only": (b"display_name,profile_image_url,is_blocked\n", [(1, "not-a-post", "error")]),
-    "csv-long-header": ((",".join(f"blog_setting_number_{n}" for n in range(80)) + "\n"
-                         + ",".join("x" * 80) + "\n").encode(), [(1, "not-a-post", "error")]),
     "comma-title": (b"apples,pears,plums\n\nWhich fruit is best? I say apples.\n", []),
     "bom-only": (codecs.BOM_UTF8, [(1, "empty", "error")]),
     "nul-bytes": (numbered("  1. First\x00 comment").encode(), [(7, "nul", "warning")]),
@@ -111,6 +105,30 @@ CASES = {
     "count-line-mismatch": ((HEADER + "9 comments:\n\n  1. One\n").encode(), [(7, "count", "warning")]),
 }
 
+# Files known to hold no post, as Takeout saves beside a blog's feed: recorded and left
+# out, neither read nor an error. Each is (its bytes, what it is).
+LEFT_OUT = {
+    # Tables (followers.csv, settings.csv): a header line of column names, every row
+    # as many fields, some quoted over lines.
+    "csv": (b'display_name,profile_image_url,is_blocked\nSome Reader,https://example.org/a.jpg,false\n'
+            b'"Reader, Another","https://example.org/b.jpg",false\n', "CSV table"),
+    "csv-quoted-over-lines": (b'blog_name,blog_description,blog_locale\nA Blog,"Notes,\nover two lines",en_GB\n',
+                              "CSV table"),
+    "csv-header-only": (b"display_name,profile_image_url,is_blocked\n", "CSV table"),
+    "csv-long-header": ((",".join(f"blog_setting_number_{n}" for n in range(80)) + "\n"
+                         + ",".join("x" * 80) + "\n").encode(), "CSV table"),
+    # Templates (theme-layouts.xml, theme-classic.html): tags that a page rendered
+    # from them never holds.
+    "layouts-template": (b"<?xml version='1.0' encoding='UTF-8' ?>\n<!DOCTYPE html>\n<html b:version='2' "
+                         b"xmlns='http://www.w3.org/1999/xhtml' xmlns:b='http://www.google.com/2005/gml/b' "
+                         b"xmlns:data='http://www.google.com/2005/gml/data'>\n<head><title><data:view.title/></title>"
+                         b"\n<b:skin><![CDATA[body { color: #333; }]]></b:skin></head>\n<body><b:section id='main'>"
+                         b"<b:widget id='Blog1' type='Blog'/></b:section></body></html>\n", "Blogger template"),
+    "classic-template": (b"<html>\n<head><title><$BlogPageTitle$></title>\n<$BlogMetaData$>\n</head>\n<body>"
+                         b"<Blogger><h3><$BlogItemTitle$></h3><$BlogItemBody$></Blogger></body>\n</html>\n",
+                         "Blogger template"),
+}
+
 
 def as_bytes(data):
     return data if isinstance(data, bytes) else data.encode("utf-8")
@@ -133,6 +151,23 @@ def test_case_is_reported_and_loses_nothing(name):
         assert find_lost_text(parsed.text, kept) is None
 
 
+@pytest.mark.parametrize("name", sorted(LEFT_OUT))
+def test_a_file_known_to_hold_no_post_is_left_out_not_failed(name):
+    data, what = LEFT_OUT[name]
+    parsed = parse_bytes(f"{name}.txt", data)
+    assert (parsed.left_out, parsed.issues, parsed.threads, parsed.layout) == (what, [], [], "none")
+    assert parsed.skipped == {what: 1} and parsed.layout_note.endswith("not a post: left out")
+
+
+@pytest.mark.parametrize("text", [
+    "one,two,three\n\nA post whose title reads like a header\nand whose text has commas, like this one.\n",
+    "one,two,three\nfour,five\n",  # rows of other lengths: no table
+])
+def test_text_that_only_starts_like_a_table_is_read_as_a_dump(text):
+    parsed = parse_bytes("post.txt", text.encode())
+    assert parsed.left_out is None and parsed.post is not None and parsed.issues == []
+
+
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
     root = tmp_path_factory.mktemp("corpus")
@@ -140,6 +175,8 @@ def corpus(tmp_path_factory):
     shutil.copytree(RAW, folder)
     for name, (data, _) in CASES.items():
         (folder / f"bad-{name}.txt").write_bytes(as_bytes(data))
+    for name, (data, _) in LEFT_OUT.items():
+        (folder / f"other-{name}.txt").write_bytes(data)
     return root
 
 
@@ -153,12 +190,15 @@ def test_corpus_loads_in_one_batch(corpus, monkeypatch):
         for line, kind, severity in expected:
             prefix = f"raw/bad-{name}.txt:{line}: " + ("warning: " if severity == "warning" else "")
             assert any(out.startswith(prefix) for out in lines), (name, prefix)
+    kinds = sorted(Counter(what for _, what in LEFT_OUT.values()).items())
     assert lines[-1] == f"{len(CASES) - len(errors) + 5} loaded, 0 unchanged, 0 removed, {len(errors)} failed, " \
-                        f"{sum(len(e) for n, (_, e) in CASES.items() if n not in errors)} warnings: corpus.db"
-    assert "Traceback" not in result.output
+                        f"{sum(len(e) for n, (_, e) in CASES.items() if n not in errors)} warnings: corpus.db " \
+                        f"(not posts, left out: {', '.join(f'{count} {what}' for what, count in kinds)})"
+    assert "Traceback" not in result.output and "other-" not in result.stderr
 
     db = open_database("corpus.db")
-    assert db["sources"].count == len(CASES) + 5
+    assert db["sources"].count == len(CASES) + len(LEFT_OUT) + 5
+    assert db["sources"].count_where("path LIKE 'other-%' AND format = 'other' AND layout = 'none'") == len(LEFT_OUT)
     assert db["posts"].count == len(CASES) - len(errors) + 5
     assert check_database(db) == []
     for gold_file in gold_files():

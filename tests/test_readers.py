@@ -777,3 +777,40 @@ def test_a_comment_on_a_static_page_keeps_the_time_it_shows_and_the_page_its_blo
     [comment] = parsed.comments
     assert (comment.remote_id, comment.author, comment.published_at, comment.shown_time, comment.body) == \
         ("6100000000000000007", None, None, "21:05", "¿Abrís los domingos?")
+
+
+def test_a_takeout_folder_loads_with_the_files_beside_its_feeds_left_out(tmp_path, monkeypatch):
+    # As Takeout lays out Blogger/Blogs/: per blog its feed, its settings and followers
+    # as CSV tables, and its template in both forms. Loading the folder, as the load's
+    # help shows, reads the feeds, records the rest as left out, and succeeds.
+    from click.testing import CliRunner
+    from pipeline.cli import cli
+
+    blogs = tmp_path / "Takeout" / "Blogger" / "Blogs"
+    expected_posts = 0
+    for k, name in enumerate(("First Blog", "Second Blog")):
+        blog, posts = r.draw_blog(random.Random(40 + k))
+        expected_posts += sum(1 for post in posts if not post.draft)
+        folder = blogs / name
+        folder.mkdir(parents=True)
+        (folder / "feed.atom").write_bytes(r.render_takeout(blog, posts))
+        (folder / "settings.csv").write_text(f"blog_name,blog_time_zone,blog_locale\n{name},Europe/London,en_GB\n")
+        (folder / "followers.csv").write_text(f"display_name,profile_image_url,is_blocked\nReader {k},,false\n")
+        (folder / "theme-layouts.xml").write_text(
+            "<?xml version='1.0' encoding='UTF-8' ?>\n<html xmlns:b='http://www.google.com/2005/gml/b'>\n"
+            f"<head><b:skin><![CDATA[/* {name} */]]></b:skin></head><body><b:section id='main'/></body></html>\n")
+        (folder / "theme-classic.html").write_text(
+            f"<html><head><title><$BlogPageTitle$></title></head><body><!-- {name} --></body></html>\n")
+    monkeypatch.chdir(tmp_path)
+    first = CliRunner().invoke(cli, ["load", "Takeout/Blogger/Blogs/", "--db", "t.db"])
+    assert first.exit_code == 0, first.output
+    summary = first.stderr.splitlines()[-1]
+    assert summary.startswith("2 loaded, 0 unchanged, 0 removed, 0 failed")
+    assert "left out: 4 Blogger template, 4 CSV table" in summary
+    db = open_database("t.db")
+    assert db["posts"].count == expected_posts
+    assert db["sources"].count_where("layout = 'none' AND format = 'other'") == 8
+    assert db["parse_issues"].count == 0 and check_database(db) == []
+    db.close()
+    again = CliRunner().invoke(cli, ["load", "Takeout/Blogger/Blogs/", "--db", "t.db"])
+    assert again.exit_code == 0 and again.stderr.splitlines()[-1].startswith("0 loaded, 10 unchanged")

@@ -5,7 +5,8 @@ One reader per kind: a text dump (``split``), Blogger's export or a Takeout feed
 choose: an Atom feed declares its namespaces and Blogger's ids on its first lines,
 and a page starts as HTML does. The reader chosen then decides whether the file
 really is one of its kind (a page that Blogger did not make is refused by ``page``;
-a JSON document by the dump reader).
+a JSON document by the dump reader). A blog's template, which Takeout saves beside
+its feed, is a kind of its own: recognised, and left out as no post.
 """
 from __future__ import annotations
 
@@ -14,10 +15,16 @@ EXPORT = "blogger-export"
 TAKEOUT = "takeout"
 PAGE = "page"
 OTHER = "other"  # XML that is neither Blogger's export nor a Takeout feed
+TEMPLATE = "blogger-template"  # a blog's template (Takeout's theme-classic.html, theme-layouts.xml)
 
 # How much of a file is looked at.
 SNIFF_BYTES = 16 * 1024
 _MARKUP_STARTS = (b"<?xml", b"<feed", b"<!doctype", b"<html", b"<!--", b"<head", b"<body", b"<rss")
+# Tags only a template holds: a page Blogger rendered from it has them replaced (its
+# <html> may still declare the b: and data: namespaces). Layouts templates have
+# <b:skin>, <b:include>, <b:section> and <data:...> tags; classic ones <$BlogPageTitle$>
+# and the like.
+_TEMPLATE_TAGS = (b"<b:skin", b"<b:include", b"<b:section", b"<data:blog.", b"<$blog")
 
 
 def sniff(head: bytes) -> str:
@@ -31,6 +38,8 @@ def sniff(head: bytes) -> str:
         if b"tag:blogger.com,1999:blog-" in text:
             return EXPORT
         return OTHER
+    if any(tag in text for tag in _TEMPLATE_TAGS):
+        return TEMPLATE
     if b"<html" in text or b"<!doctype html" in text or b"<body" in text or b"<head" in text:
         return PAGE
     return OTHER

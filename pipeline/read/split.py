@@ -90,14 +90,16 @@ def find_non_dump(text: str) -> Optional[Issue]:
         except ValueError:
             return None
         return Issue(1, "not-a-post", "a JSON document, not a text dump of a post page", "error")
-    first = text.lstrip()[:_CSV_HEADER_MAX].split("\n", 1)[0].strip()
-    if _CSV_HEADER.match(first) and _is_table(text, first.count(",") + 1):
-        return Issue(1, "not-a-post", "a CSV table, not a text dump of a post page", "error")
     return None
 
 
-def _is_table(text: str, columns: int) -> bool:
-    """Whether every row of ``text``, read as CSV, has ``columns`` fields."""
+def is_table(text: str) -> bool:
+    """Whether ``text`` is a CSV table: a header line of column names, as Takeout's
+    tables beside a feed start, then rows of as many fields (quoted ones may span lines)."""
+    first = text[:_CSV_HEADER_MAX].lstrip().split("\n", 1)[0].strip()
+    if not _CSV_HEADER.match(first):
+        return False
+    columns = first.count(",") + 1
     try:
         return all(len(row) == columns for row in csv.reader(io.StringIO(text)) if row)
     except csv.Error:

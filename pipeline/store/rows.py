@@ -48,6 +48,7 @@ COLUMNS = {
     "parse_issues": ("id", "source_id", "line", "kind", "severity", "message"),
 }
 TABLES = tuple(COLUMNS)
+_LAYOUT = COLUMNS["sources"].index("layout")
 # The tables of a post's own rows, and the columns in them that hold ids of its block.
 THREAD_TABLES = ("posts", "post_labels", "comments", "comment_refs", "date_mentions")
 THREAD_IDS = {"posts": ("id",), "post_labels": ("post_id",), "comments": ("id", "post_id", "parent_id"),
@@ -183,6 +184,12 @@ class FileRows:
     renamed: bool = False  # held by a file that is gone from disk: this is that file, renamed or moved
     replaces: bool = True  # whether writing it replaces the file's rows (not for a feed's later parts)
     skipped: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def left_out(self) -> bool:
+        """Whether the file is one known to hold no post (``ParsedFile.left_out``): read
+        without error, yet not read as posts."""
+        return not self.failed and self.source is not None and self.source[_LAYOUT] == "none"
 
     def table_rows(self, table: str) -> list[tuple]:
         if table == "sources":

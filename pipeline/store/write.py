@@ -50,7 +50,7 @@ class FileResult:
     """What happened to one file in a load."""
 
     path: str  # as shown to the user
-    status: str  # loaded, unchanged, held (another file holds its posts), renamed (of a file gone), failed
+    status: str  # loaded, unchanged, held (another file holds its posts), renamed (of a file gone), left out, failed
     issues: list[Issue] = field(default_factory=list)
     note: Optional[str] = None  # for a held file: which file holds its posts, and why
 
@@ -60,6 +60,7 @@ class LoadReport:
     loaded: int = 0
     unchanged: int = 0
     held: int = 0  # files whose posts other files hold: copies, older exports
+    left_out: int = 0  # files known to hold no post (templates, CSV tables): counted in ``skipped`` too
     moved: int = 0
     removed: int = 0
     failed: list[FileResult] = field(default_factory=list)
@@ -71,7 +72,7 @@ class LoadReport:
     @property
     def saved(self) -> int:
         """Files whose state is in the database: read, skipped as unchanged, or recorded."""
-        return self.loaded + self.unchanged + self.held + len(self.failed)
+        return self.loaded + self.unchanged + self.held + self.left_out + len(self.failed)
 
 
 class Writer:
@@ -377,11 +378,14 @@ class Writer:
     def _report(self, job: Job, rows: FileRows) -> None:
         for what, count in rows.skipped.items():
             self.report.skipped[what] += count
-        status = "renamed" if rows.renamed else "held" if rows.held_note else "failed" if rows.failed else "loaded"
+        status = ("renamed" if rows.renamed else "held" if rows.held_note else "failed" if rows.failed
+                  else "left out" if rows.left_out else "loaded")
         result = FileResult(job.shown, status, rows.issues, rows.held_note)
         # A renamed file is counted as moved, once its original's rows pass to it.
         if status == "held":
             self.report.held += 1
+        elif status == "left out":
+            self.report.left_out += 1
         elif status == "failed":
             self.report.failed.append(result)
         elif status == "loaded":
