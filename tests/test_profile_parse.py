@@ -1,9 +1,11 @@
 """The parse profiler runs on a small archive and reports the stages it times."""
 import os
 
+import pytest
+
 from pipeline.tools import profile_parse
 
-from .conftest import ROOT
+from .conftest import RAW, ROOT
 
 
 def test_profiles_a_small_archive(tmp_path, capsys):
@@ -19,3 +21,21 @@ def test_profiles_a_small_archive(tmp_path, capsys):
     for label in ("decode", "split", "threads", "normalise", "dates.find_mentions (all calls)", "rows_of"):
         assert f"\n{label}" in out or f"  {label}" in out, label
     assert len(list((tmp_path / "archive").glob("*.txt"))) == 12
+
+
+def test_times_files_already_in_a_folder_and_another_copy_without_writing_there(tmp_path, capsys):
+    folder = tmp_path / "archive" / "part"
+    folder.mkdir(parents=True)
+    for k, sample in enumerate(sorted(RAW.glob("*.txt")) * 2):
+        (folder / f"{k:02d}.txt").write_bytes(sample.read_bytes())
+    before = sorted((p.name, p.stat().st_mtime_ns) for p in folder.iterdir())
+    profile_parse.main(["--on", str(tmp_path / "archive"), "--files", "7", "--repeat", "1", "--against", str(ROOT)])
+    out = capsys.readouterr().out
+    assert out.startswith(f"7 files, ") and f"in {tmp_path / 'archive'}/; one process" in out.splitlines()[0]
+    assert f"parse_bytes of {ROOT}: " in out and "times as long" in out
+    assert sorted((p.name, p.stat().st_mtime_ns) for p in folder.iterdir()) == before
+
+
+def test_a_folder_without_text_files_is_said_so(tmp_path):
+    with pytest.raises(SystemExit, match="no .txt files"):
+        profile_parse.main(["--on", str(tmp_path)])

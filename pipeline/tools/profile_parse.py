@@ -1,7 +1,7 @@
 """Where parsing spends its time: single-process MB/s of ``parse_bytes``, and each stage's share.
 
     python -m pipeline.tools.profile_parse [--files 3000] [--seed 1] [--dir data/profile] [--cprofile]
-                                           [--against DIR]
+                                           [--against DIR] [--on DIR]
 
 Writes (once) a synthetic archive with the benchmark's shape (``bench.SHAPE``) from
 the sentences of ``raw/``, reads it into memory, and parses every file in this one
@@ -12,7 +12,8 @@ indented and included in the stage above them. ``--cprofile`` adds the functions
 that take the most time of their own. ``--against DIR`` also times the
 ``parse_bytes`` of another copy of the project (say, ``git worktree add DIR main``),
 in the same run, each pass of one alternating with one of the other, so that both
-meet the same machine. A measuring tool, not part of a load.
+meet the same machine. ``--on DIR`` times the text files already in ``DIR`` (the
+benchmark's archive, say) instead. A measuring tool, not part of a load.
 """
 from __future__ import annotations
 
@@ -130,13 +131,23 @@ def main(argv=None) -> None:
     parser.add_argument("--repeat", type=int, default=3, help="timed passes; the fastest is reported")
     parser.add_argument("--cprofile", action="store_true", help="also print cProfile's top functions")
     parser.add_argument("--against", type=Path, help="another copy of the project to time on the same files")
+    parser.add_argument("--on", type=Path, help="time on the .txt files already in this folder and below (the "
+                                                "first --files of them by path; nothing is written there) rather "
+                                                "than on an archive written for it")
     args = parser.parse_args(argv)
 
-    paths = ensure_archive(args.dir, args.files, args.seed)
+    if args.on:
+        paths = sorted(args.on.rglob("*.txt"))[:args.files]
+        if not paths:
+            raise SystemExit(f"{args.on}: no .txt files to time")
+        folder, seed = args.on, ""
+    else:
+        paths = ensure_archive(args.dir, args.files, args.seed)
+        folder, seed = args.dir, f" (seed {args.seed})"
     data = [(str(p), p.read_bytes()) for p in paths]
-    ids = [file_id(args.dir.name, Path(path).name) for path, _ in data]
+    ids = [file_id(folder.name, Path(path).name) for path, _ in data]
     megabytes = sum(len(raw) for _, raw in data) / 1e6
-    print(f"{len(data):,} files, {megabytes:.1f} MB in {args.dir}/ (seed {args.seed}); one process")
+    print(f"{len(data):,} files, {megabytes:.1f} MB in {folder}/{seed}; one process")
 
     best_parse = best_rows = best_hash = best_other = float("inf")
     for _ in range(args.repeat):
