@@ -60,6 +60,27 @@ def test_a_signature_that_recurs_across_posts_is_one_author(tmp_path):
     assert db.execute("SELECT author_id FROM comments WHERE signature = 'Anon'").fetchone()[0] is None
 
 
+def test_a_name_signed_with_a_time_is_the_same_author_and_a_name_the_thread_knows(tmp_path):
+    # "Kestrel 20:43" under one comment and "Kestrel" under another are one writer:
+    # one author, and "Kestrel" in a later comment is a reference to them.
+    (tmp_path / "raw").mkdir()
+    (tmp_path / "raw" / "0.txt").write_text(
+        "Post 0\n\nThe body of post 0.\n\n  1. A first comment that says something.\n"
+        "    Kestrel 20:43\n\n  2. I could not disagree more with what Kestrel says about it.\n",
+        encoding="utf-8")
+    (tmp_path / "raw" / "1.txt").write_text(
+        "Post 1\n\nThe body of post 1.\n\n  1. Another comment, signed at its end.\n    Kestrel\n",
+        encoding="utf-8")
+    db = open_database(tmp_path / "blog.db")
+    load_paths(db, [tmp_path / "raw"])
+    assert list(db.query("SELECT name, kind FROM authors")) == [{"name": "Kestrel", "kind": "signature"}]
+    assert db.execute("SELECT count(*) FROM comments WHERE author_id IS NOT NULL").fetchone()[0] == 2
+    assert list(db.query(
+        """SELECT r.text, t.path AS target, r.method FROM comment_refs r JOIN comments c ON c.id = r.comment_id
+           JOIN comments t ON t.id = r.target_comment_id WHERE c.path = '2'""")) == [
+        {"text": "Kestrel", "target": "1", "method": "signature"}]
+
+
 def test_time_references_resolve_where_the_blog_shows_times(tmp_path):
     # Threads of known structure with references planted: in an export, where every
     # comment's shown time is known, time references resolve to the comment at that

@@ -6,7 +6,7 @@ from pipeline.parse import parse_bytes
 from pipeline.tools.plant import CLOSING_LOOKALIKES, plant_synth
 from pipeline.tools.synth import ArchiveShape, Rendering, draw_post, render
 from pipeline.understand.signatures import (Signature, find_signature, is_anonymous, normalise_time,
-                                            signature_time)
+                                            signature_name, signature_time)
 
 from .labelled import STOCK, label_files, load, percent, seeded
 
@@ -110,6 +110,13 @@ def test_signature_time_and_anonymity():
     assert normalise_time("9:41pm") == "21:41" and normalise_time("12.05 am") == "00:05"
     assert normalise_time("19 :19") == "19:19" and normalise_time("no time") is None
 
+
+
+def test_the_name_a_signature_signs_with_is_without_its_time():
+    assert signature_name("Kestrel 20:43") == "Kestrel" and signature_name("Kestrel at 9.19") == "Kestrel"
+    assert signature_name(Signature("Old Lag @ 21:05", 0, 15)) == "Old Lag"
+    assert signature_name("Anon 20:43") == "Anon" and signature_name("Kestrel") == "Kestrel"
+    assert signature_name(None) is None
 
 def test_planted_signatures_are_read_back_from_dumps():
     """Signatures planted in synthetic posts, rendered as dumps and parsed back."""

@@ -16,7 +16,7 @@ from typing import Iterable, Optional
 from ..model import Author, Comment, Post
 from .refs import author_name_forms, find_refs_many, known_names
 from .resolve import CommentText, ThreadText, resolve_refs
-from .signatures import find_signature, signature_time
+from .signatures import find_signature, signature_name, signature_time
 from .writers import add_cites, post_writers
 
 
@@ -59,10 +59,11 @@ def understand_people(post: Post, comments: list[Comment], blog_author: Optional
             comment.signature = signature.text
             comment.signed_time = signature_time(signature)
             if comment.author is None and not signature.anonymous:
-                comment.author = Author(signature.text, None, "signature")
+                comment.author = Author(signature_name(signature), None, "signature")
     authors = [_file_author(comment.author) for comment in comments]
     blog_names = tuple(_blog_author_names(post, blog_author))
-    names = known_names([s.text for s in signatures if s is not None and not s.anonymous], authors, blog_names)
+    names = known_names([signature_name(s) for s in signatures if s is not None and not s.anonymous], authors,
+                        blog_names)
     bodies = [c.body for c in comments]
     found = find_refs_many(bodies, names, signatures, twelve_hour, [c.parent_path is not None for c in comments])
     writers = post_writers(post.body) if post.body else ()

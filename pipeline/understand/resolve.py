@@ -45,7 +45,7 @@ from dataclasses import dataclass
 from typing import Mapping, Optional, Sequence, Union
 
 from .refs import NAME, POSITION, TIME, Ref, find_refs_many, known_names
-from .signatures import Signature, is_anonymous, signature_time
+from .signatures import Signature, is_anonymous, signature_name, signature_time
 from .writers import add_cites
 
 # Positions, by their word.
@@ -79,6 +79,11 @@ class CommentText:
     def signature_text(self) -> Optional[str]:
         return self.signature.text if isinstance(self.signature, Signature) else self.signature
 
+    @property
+    def signed_name(self) -> Optional[str]:
+        """The name it is signed with, without a time ("Wayfarer" for "Wayfarer 20:43")."""
+        return signature_name(self.signature)
+
 
 @dataclass
 class ThreadText:
@@ -97,7 +102,7 @@ class ThreadText:
 
     def names(self) -> frozenset:
         """The names the thread knows, for ``find_refs``."""
-        signatures = [c.signature_text for c in self.comments if not is_anonymous(c.signature_text)]
+        signatures = [c.signed_name for c in self.comments if not is_anonymous(c.signature_text)]
         return known_names(signatures, [c.author for c in self.comments], self.post_author_names)
 
 
@@ -233,7 +238,7 @@ class _Index:
     def named(self, j: int, name: str) -> Optional[str]:
         """How comment ``j`` bears ``name`` (casefolded): "signature", "author" or None."""
         comment = self.comments[j]
-        signature = comment.signature_text
+        signature = comment.signed_name
         if signature and signature.casefold() == name:
             return "signature"
         if comment.author and comment.author.casefold() == name:
@@ -242,7 +247,7 @@ class _Index:
 
     def writer_name(self, j: int) -> Optional[str]:
         comment = self.comments[j]
-        signature = comment.signature_text
+        signature = comment.signed_name
         if signature and not is_anonymous(signature):
             return signature.casefold()
         return comment.author.casefold() if comment.author else None

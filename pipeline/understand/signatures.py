@@ -186,6 +186,26 @@ def signature_time(signature: Union[Signature, str, None]) -> Optional[str]:
     return normalise_time(match.group(0)) if match else None
 
 
+def signature_name(signature: Union[Signature, str, None]) -> Optional[str]:
+    """The name a signature signs with, without the time it carries: "Wayfarer 20:43" and
+    "Wayfarer at 20:43" give "Wayfarer", "Anon 20:43" gives "Anon", "Wayfarer" itself.
+
+    The same writer signs "Wayfarer" under one comment and "Wayfarer 20:43" under
+    another: one name, for their author and for the names a thread knows.
+    """
+    text = signature.text if isinstance(signature, Signature) else signature
+    if not text:
+        return None
+    words = text.split()
+    if len(words) < 2 or not _TIME_WORD.search(words[-1]):
+        return text
+    name = text[:text.rfind(words[-1])].rstrip()
+    for joiner in (" at", " @"):
+        if name.lower().endswith(joiner) and name[:-len(joiner)].strip():
+            name = name[:-len(joiner)].rstrip()
+    return name.rstrip(",;-\u2013\u2014 ") or text
+
+
 def normalise_time(text: str) -> Optional[str]:
     """A clock time as written ("9.19", "19 :19", "09:19", "9:41pm") as HH:MM, or None.
 
