@@ -61,6 +61,9 @@ def test_labelled_signatures_are_found():
     ("The caseloads are out of hand.\nanon 9.19", "anon 9.19"),
     ("The caseloads are out of hand!\nAnonymous SPO", "Anonymous SPO"),
     ("The caseloads are out of hand. Ex-PSO", "Ex-PSO"),
+    ("The caseloads are out of hand.\nRegards, Wayfarer", "Wayfarer"),
+    ("The caseloads are out of hand. Kind regards - Old Lag.", "Old Lag"),
+    ("The caseloads are out of hand.\nBest wishes, Anon 20:43", "Anon 20:43"),
 ])
 def test_sign_offs_are_found(body, text):
     found = find_signature(body)
@@ -88,6 +91,8 @@ def test_sign_offs_are_found(body, text):
     "We all know who is responsible for this mess. Thanks Jim.",
     "so help me NOMS....",
     "Whatever you think of it, the plan is here.\nPLEASE SAVE OUR SERVICE",
+    "The caseloads are out of hand.\nThanks, Wayfarer",
+    "The caseloads are out of hand.\nKind regards",
 ])
 def test_text_is_not_a_signature(body):
     assert find_signature(body) is None

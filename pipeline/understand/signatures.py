@@ -41,6 +41,10 @@ _DASHES = "-\u2013\u2014~"
 # A word of a name: capitalised or all capitals (hyphens and apostrophes inside), or
 # an initial ("J.").
 _NAME_WORD = re.compile(r"(?:[A-Z\u00c0-\u00de][\w'\u2019\-]*|[A-Z]\.)$")
+# A valediction before the name on the same line ("Regards, Wayfarer", "Best wishes -
+# Hobnob"): the name after it signs. Not "Thanks"/"Cheers": "Thanks, Hobnob" thanks someone.
+_VALEDICTION = re.compile(r"(?i:(?:kind |best |warm |warmest |many )?regards|best wishes|all the best"
+                          r"|yours(?: truly| sincerely| faithfully)?|in solidarity)[ \t]*[,\-\u2013\u2014][ \t]*")
 
 
 @dataclass(frozen=True)
@@ -117,6 +121,9 @@ def _last_sentence(body: str, start: int, end: int) -> Optional[Signature]:
 def _candidate(body: str, start: int, end: int, whole_line: bool) -> Optional[Signature]:
     while start < end and body[start] in _LEADING:
         start += 1
+    valediction = _VALEDICTION.match(body, start, end)
+    if valediction:
+        start = valediction.end()
     while end > start and body[end - 1] in _TRAILING:
         end -= 1
     text = body[start:end]
