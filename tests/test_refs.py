@@ -278,10 +278,13 @@ def test_position_words_in_their_ordinary_sense_are_not_references(body):
     assert [r for r in find_refs(body) if r.kind == POSITION] == []
 
 
-def test_positions_are_looked_for_in_replies_or_in_a_flat_thread():
-    bodies = ["First.", "I agree with the previous comment.", "Same as the previous comment."]
-    assert [len(r) for r in find_refs_many(bodies, replies=[False, True, False])] == [0, 1, 0]
-    assert [len(r) for r in find_refs_many(bodies, replies=[False, False, False])] == [0, 1, 1]
+def test_positions_are_found_in_top_level_comments_of_a_thread_with_replies():
+    # A top-level comment points at the one above as a reply does, whether or not
+    # the thread has replies elsewhere.
+    thread = thread_of(("1", None, "First."), ("1.1", "1", "A reply to the first."),
+                       ("2", None, "Same as the previous comment, and the first comment too."))
+    assert [(r.ref.text, r.target_path, r.method) for r in resolve_one(thread, "2")] == [
+        ("the previous comment", "1.1", "previous"), ("the first comment", "1", "first")]
 
 
 def test_many_bodies_at_once_is_each_body_alone():
@@ -477,7 +480,7 @@ def test_planted_references_in_blogger_files_where_times_are_shown():
     assert times["wrong when ambiguous"] == 0 and times["ambiguous"] > 50
     assert times["wrong"] == 0
     assert names["to its target"] >= 0.95 * names["planted"] and names["wrong"] == 0
-    assert positions["to its target"] >= 0.95 * positions["in replies"] and positions["wrong"] == 0
+    assert positions["to its target"] >= 0.95 * positions["planted"] and positions["wrong"] == 0
     assert on_lookalikes == 0
     # Among the names, citations of the writer of a letter the post reproduces.
     assert sum(r.target in t.post_writer_names for _, t in pairs for r in t.refs) > 50
@@ -501,7 +504,7 @@ def test_planted_references_in_dumps_read_back():
     times, names, positions = table[TIME], table[NAME], table[POSITION]
     assert times["planted"] > 100 and times["to its target"] >= 0.95 * times["planted"]
     assert names["to its target"] >= 0.95 * names["planted"]
-    assert positions["to its target"] >= 0.95 * positions["in replies"]
+    assert positions["to its target"] >= 0.95 * positions["planted"]
     assert sum(row["wrong"] for row in table.values()) == 0
     assert on_lookalikes == 0
     assert sum(r.target in t.post_writer_names for _, t in pairs for r in t.refs) > 30

@@ -27,20 +27,17 @@ from .synth import ArchiveShape, sentences_from, write_archive
 BLOG_AUTHOR = "Alice Smith"
 
 
-def analyse(files: list[tuple[list[str], list[bool]]], blog_author: Optional[str] = BLOG_AUTHOR,
-            positions: bool = True) -> tuple[int, int]:
+def analyse(files: list[list[str]], blog_author: Optional[str] = BLOG_AUTHOR) -> tuple[int, int]:
     """Signatures and references of every comment, file by file: (signatures, references).
 
-    ``files``: each file's comment bodies and which of them are replies (where positions
-    are looked for; nowhere when ``positions`` is False).
+    ``files``: each file's comment bodies.
     """
     blog_names = author_name_forms(blog_author) if blog_author else []
     signatures = refs = 0
-    for bodies, replies in files:
+    for bodies in files:
         found = [find_signature(body) for body in bodies]
         names = known_names([s.text for s in found if s and not s.anonymous], (), blog_names)
-        refs += sum(map(len, find_refs_many(bodies, names, found,
-                                            replies=replies if positions else [False] * len(bodies))))
+        refs += sum(map(len, find_refs_many(bodies, names, found)))
         signatures += sum(s is not None for s in found)
     return signatures, refs
 
@@ -54,10 +51,10 @@ def main(files: int = 2000, rounds: int = 5) -> None:
         data = [(p.name, p.read_bytes()) for p in sorted(folder.iterdir())]
     megabytes = sum(len(d) for _, d in data) / 1e6
     parsed = [parse_bytes(name, d).comments for name, d in data]
-    files = [([c.body for c in comments], [c.parent_path is not None for c in comments]) for comments in parsed]
-    comments = sum(len(bodies) for bodies, _ in files)
-    text_mb = sum(len(b) for bodies, _ in files for b in bodies) / 1e6
-    parse_times, analyse_times, bare_times = [], [], []
+    files = [[c.body for c in comments] for comments in parsed]
+    comments = sum(len(bodies) for bodies in files)
+    text_mb = sum(len(b) for bodies in files for b in bodies) / 1e6
+    parse_times, analyse_times = [], []
     for _ in range(rounds):
         start = time.process_time()
         for name, d in data:
@@ -66,17 +63,12 @@ def main(files: int = 2000, rounds: int = 5) -> None:
         start = time.process_time()
         signatures, refs = analyse(files)
         analyse_times.append(time.process_time() - start)
-        start = time.process_time()
-        analyse(files, positions=False)
-        bare_times.append(time.process_time() - start)
     ratios = sorted(a / p for a, p in zip(analyse_times, parse_times))
-    bare = sorted(a / p for a, p in zip(bare_times, parse_times))
-    parse_s, analyse_s, bare_s = min(parse_times), min(analyse_times), min(bare_times)
+    parse_s, analyse_s = min(parse_times), min(analyse_times)
     print(f"{len(data):,} files, {megabytes:.1f} MB; {comments:,} comments, {text_mb:.1f} MB of comment text")
     print(f"parse_bytes:                          {parse_s:.3f} s  ({megabytes / parse_s:.1f} MB/s)")
     print(f"find_signature + find_refs_many:      {analyse_s:.3f} s  (median {100 * ratios[len(ratios) // 2]:.1f}%"
           f" of parsing, round by round)")
-    print(f"  the same, no positions searched:    {bare_s:.3f} s  (median {100 * bare[len(bare) // 2]:.1f}%)")
     print(f"found {signatures:,} signatures and {refs:,} references; processor time of one process, "
           f"fastest of {rounds} rounds")
 

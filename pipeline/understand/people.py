@@ -65,7 +65,7 @@ def understand_people(post: Post, comments: list[Comment], blog_author: Optional
     names = known_names([signature_name(s) for s in signatures if s is not None and not s.anonymous], authors,
                         blog_names)
     bodies = [c.body for c in comments]
-    found = find_refs_many(bodies, names, signatures, twelve_hour, [c.parent_path is not None for c in comments])
+    found = find_refs_many(bodies, names, signatures, twelve_hour)
     writers = post_writers(post.body) if post.body else ()
     add_cites(found, bodies, writers)
     if not any(found):  # most threads: nothing to resolve

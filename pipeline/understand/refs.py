@@ -26,8 +26,7 @@ Speed: a thread's comments are searched as one text (``find_refs_many``), so tha
 each search runs once per thread, and every search starts with a literal (``:``,
 ``.``, ``@``, ``above``, ``post``, a known name), which ``str.find`` and the regular
 expression engine skip to at C speed; the rules are tried on a few dozen
-characters around what is found. Positions are looked for in replies only (see
-``find_refs_many``).
+characters around what is found.
 """
 from __future__ import annotations
 
@@ -572,17 +571,14 @@ _YOUR_AT = re.compile(r"our (?:very )?(?:first|1st|last|previous|earlier|above|o
 
 
 def find_refs_many(bodies: Sequence[str], names: Iterable[str] = (),
-                   signatures: Optional[Sequence[Optional[Signature]]] = None, clock12: bool = False,
-                   replies: Optional[Sequence[bool]] = None) -> list[list[Ref]]:
+                   signatures: Optional[Sequence[Optional[Signature]]] = None,
+                   clock12: bool = False) -> list[list[Ref]]:
     """``find_refs`` for each of a thread's comment bodies, searching them all at once.
 
     The same result as ``find_refs`` on each body, several times faster on a thread:
     what the loader should call. ``signatures``: each comment's own sign-off, or None.
-    ``replies``: which comments are replies. Positions ("the poster above", "your last
-    point") are then looked for in replies only: a reply is where a reader points at
-    the comment above, and searching every comment for them would cost about as much
-    again as all the rest. In a thread with no replies at all (a page in Blogger's
-    classic, flat markup) they are looked for everywhere.
+    Positions ("the poster above", "the first comment") are looked for in every
+    comment: a top-level comment points at the one above as often as a reply does.
     """
     known = names if isinstance(names, frozenset) else usable_names(tuple(names))
     bodies = list(bodies)
@@ -593,7 +589,6 @@ def find_refs_many(bodies: Sequence[str], names: Iterable[str] = (),
         starts.append(position)
         position += len(body) + 1
     found: list[list[Ref]] = [[] for _ in bodies]
-    every = found
 
     def where(i: int) -> int:
         return bisect_right(starts, i) - 1
@@ -623,17 +618,6 @@ def find_refs_many(bodies: Sequence[str], names: Iterable[str] = (),
                 k = where(i)
                 _known_name(bodies[k], i - starts[k], group, known, found[k])
                 i = text.find(key, i + 1)
-    if replies is not None:
-        chosen = [k for k, reply in enumerate(replies) if reply]
-        if chosen and len(chosen) < len(bodies):
-            text = _SEP + _SEP.join(bodies[k] for k in chosen)
-            starts = []
-            position = 1
-            for k in chosen:
-                starts.append(position)
-                position += len(bodies[k]) + 1
-            bodies = [bodies[k] for k in chosen]
-            found = [found[k] for k in chosen]
     for word in ("above", "below"):
         i = text.find(word)
         while i >= 0:
@@ -653,7 +637,7 @@ def find_refs_many(bodies: Sequence[str], names: Iterable[str] = (),
         local = match.start() - starts[k] - 1
         if local >= 0 and bodies[k][local] in "Yy":
             _your(bodies[k], local, found[k])
-    return [tidy(refs, signatures[k] if signatures else None) if refs else refs for k, refs in enumerate(every)]
+    return [tidy(refs, signatures[k] if signatures else None) if refs else refs for k, refs in enumerate(found)]
 
 
 def find_refs(body: str, names: Iterable[str] = (), signature: Optional[Signature] = None,

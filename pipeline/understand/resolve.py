@@ -137,12 +137,11 @@ class SameWriter:
 
 
 def find_thread_refs(thread: ThreadText) -> dict[str, list[Ref]]:
-    """``find_refs`` over every comment of ``thread``, with the names the thread knows
-    (positions in replies only: see ``find_refs_many``), and where a comment cites the
-    writer of what the post reproduces (``writers``)."""
+    """``find_refs`` over every comment of ``thread``, with the names the thread knows,
+    and where a comment cites the writer of what the post reproduces (``writers``)."""
     bodies = [c.body for c in thread.comments]
     found = find_refs_many(bodies, thread.names(), [_signature_span(c) for c in thread.comments],
-                           thread.twelve_hour, [c.parent_path is not None for c in thread.comments])
+                           thread.twelve_hour)
     add_cites(found, bodies, thread.post_writer_names)
     return {c.path: refs for c, refs in zip(thread.comments, found)}
 
