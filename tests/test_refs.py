@@ -390,6 +390,17 @@ def test_without_shown_times_a_time_resolves_to_a_timed_signature():
     assert (result.target_path, result.method) == ("2", "signed-time")
 
 
+def test_a_time_written_with_a_name_resolves_by_the_name_where_no_time_fits():
+    # A dump shows no times: "Kestrel at 15:40" is the one earlier comment signed Kestrel.
+    thread = thread_of(("1", None, "First.\nKestrel", "Kestrel"), ("2", None, "Second."),
+                       ("3", None, "I agree with Kestrel at 15:40, nothing changes."))
+    assert [(r.target_path, r.method, r.candidates) for r in resolve_one(thread, "3")] == [("1", "signature", 1)]
+    # Two comments signed Kestrel: which one is meant cannot be told.
+    thread = thread_of(("1", None, "First.\nKestrel", "Kestrel"), ("2", None, "Second.\nKestrel", "Kestrel"),
+                       ("3", None, "I agree with Kestrel at 15:40, nothing changes."))
+    assert [(r.target_path, r.method, r.candidates) for r in resolve_one(thread, "3")] == [(None, None, 2)]
+
+
 def test_a_timed_signature_links_to_the_comment_shown_at_its_time():
     signed = "I am struggling with it all too. Anon 20:43."
     thread = thread_of(("1", None, "I am struggling.", None, None, "20:43"),

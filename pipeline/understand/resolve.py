@@ -6,7 +6,9 @@ found in each comment (``refs.find_refs``). The rules, from the issue:
 
 - a time addresses an earlier comment on the same page shown at that minute
   (``shown-time``), or, where the page shows no times, one signed with that time
-  (``signed-time``);
+  (``signed-time``); where no comment fits the time, a time written with a name
+  (``Kestrel at 15:40``) addresses the one earlier comment signed (``signature``) or
+  written (``author``) by that name;
 - a name addresses the post when it is the blog's author's (``blog-author``),
   otherwise the nearest earlier comment signed with it (``signature``) or written
   by it (``author``), otherwise the post when it names the writer of what the post
@@ -32,6 +34,7 @@ how often the rule is expected to name the comment a careful reader would.
 - 0.8 a name signed or written on one earlier comment, 0.6 the nearest of several;
 - 0.7 the first comment; 0.8 the parent or previous comment where they are the same
   comment, 0.5 where a reply's parent and previous comment differ;
+- 0.6 the one earlier comment by the name written with a time that no comment fits;
 - 0.6 a time matched to a timed signature: such a time most likely names the
   signer's earlier comment (see ``signatures``), so the signed comment is the right
   writer but perhaps not the comment meant;
@@ -294,6 +297,15 @@ def _resolve_time(index: _Index, i: int, ref: Ref) -> Resolved:
     signed = [j for j in earlier if index.signature_times[j] in readings]
     if len(signed) == 1:
         return Resolved(path, ref, index.comments[signed[0]].path, False, "signed-time", 0.6, 1)
+    if not signed and ref.name:
+        # "Kestrel at 15:40" where no comment is known at that minute (a dump shows no
+        # times, or none was shown then): the one earlier comment signed or written by
+        # that name; of several, none.
+        name = ref.name.casefold()
+        named = [j for j in earlier if index.named(j, name)]
+        if len(named) == 1:
+            return Resolved(path, ref, index.comments[named[0]].path, False, index.named(named[0], name), 0.6, 1)
+        return Resolved(path, ref, candidates=len(named))
     return Resolved(path, ref, candidates=len(signed))
 
 
