@@ -209,6 +209,9 @@ def test_time_references(body, expected):
     "See https://example.org/watch?t=10:30 for the video.",
     "I caught the 10:15 train and the meeting starts 9:30 on Monday.",
     "The 1.5 million figure and 19.23 per cent are both wrong.",
+    "It cost 12.50 in the end.",
+    "The deadline is 17:00, so hurry.",
+    "We lost 21:14 in the final.",
 ])
 def test_event_times_amounts_and_numbers_are_not_references(body):
     assert [r for r in find_refs(body) if r.kind == TIME] == []

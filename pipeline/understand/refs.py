@@ -102,6 +102,12 @@ starting starts start begins begin began opens open closes close ends end kicks 
 the a on this next by noon morning evening night afternoon tomorrow tonight today
 monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thur thurs fri sat sun
 """.split())
+# Words before a number that make it an amount, a state or a score, not a comment's
+# time ("cost 12.50", "the deadline is 17:00", "we lost 21:14").
+_AMOUNT_WORDS = frozenset("""
+cost costs costing paid pay pays paying earn earns earned earning charge charges charged worth priced fee fees
+salary wage wages only just nearly almost over under than is was are were be been won lost beat drew scored
+""".split())
 # After a time: what makes it plainly a comment's ("07:03 here", "20:10 above", "19.23 says").
 _POINTER_AFTER = re.compile(
     r"\s*(?:above|below|earlier|here\b|'s\b|\u2019s\b|says|said|writes|wrote|asks|asked|claims|claimed|suggests"
@@ -190,8 +196,8 @@ def _time_at(body: str, sep: int, end: int, style: str, names: frozenset, clock1
             return
     if not strong:
         pointer = wordy and bool(_POINTER_AFTER.match(after))
-        if low in _EVENT_WORDS and not pointer:
-            return  # "at 9:00", "the 10:15", "from 9:30"
+        if (low in _EVENT_WORDS or low in _AMOUNT_WORDS) and not pointer:
+            return  # "at 9:00", "the 10:15", "from 9:30", "cost 12.50", "is 17:00"
         if style == "dot" and not pointer and not _opening(body, start) and not _vocative_time(before, after):
             return  # a bare "19.23" is a number unless something says it is a comment's time
     text_start = handle_start if strong else start
