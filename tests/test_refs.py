@@ -288,6 +288,10 @@ def test_positions_are_found_in_top_level_comments_of_a_thread_with_replies():
                        ("2", None, "Same as the previous comment, and the first comment too."))
     assert [(r.ref.text, r.target_path, r.method) for r in resolve_one(thread, "2")] == [
         ("the previous comment", "1.1", "previous"), ("the first comment", "1", "first")]
+    thread = thread_of(("1", None, "First."), ("2", None, "Second."),
+                       ("3", None, "I agree with the first comment above."))
+    assert [(r.ref.text, r.target_path, r.method) for r in resolve_one(thread, "3")] == [
+        ("the first comment above", "1", "first")]
 
 
 def test_many_bodies_at_once_is_each_body_alone():

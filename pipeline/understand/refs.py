@@ -434,6 +434,7 @@ def _longer_name(body: str, i: int, j: int, names: frozenset) -> bool:
 
 _POSITION_WORDS = frozenset("first 1st last previous earlier above original initial opening preceding prior".split())
 _YOUR_WORDS = _POSITION_WORDS | {"final", "closing"}
+_FIRST_WORDS = frozenset("first 1st original initial opening".split())
 _DETERMINERS = frozenset("the this that my your his her their a an".split())
 _COMMENT_NOUNS = frozenset("""
 comment comments commenter commenters commentator commentators post posts poster posters posting postings
@@ -503,11 +504,13 @@ def _position_near(body: str, i: int, word: str, out: list) -> None:
     if lows[0] in _SAID_WORDS or (word == "above" and lows[0] in _AS_WORDS):
         out.append(Ref(i, end, word, POSITION, word))  # "as above", "highlighted below"
         return
-    # "the PSO above", "the last poster above": a determiner, one or two words, then above
+    # "the PSO above", "the last poster above": a determiner, one or two words, then above;
+    # "the first comment above" is the first.
     for k in (1, 2):
         if len(words) > k and lows[k] in ("the", "this", "that") and lows[0] not in _DETERMINERS:
             start = words[k][0]
-            out.append(Ref(start, end, body[start:end], POSITION, word))
+            first = next((w for w in lows[:k] if w in _FIRST_WORDS), None)
+            out.append(Ref(start, end, body[start:end], POSITION, first or word))
             return
 
 
