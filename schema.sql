@@ -53,7 +53,8 @@ CREATE TABLE IF NOT EXISTS sources (
     layout TEXT NOT NULL,           -- dumps: numbered, blogger-actions, plain; pages: threaded, classic,
                                     -- no-comments; feeds: feed; copy, superseded (held_by); none when not read
     placement TEXT,                 -- blogger-actions only: first-line or trailing
-    layout_note TEXT,               -- why the file was read the way it was
+    layout_note TEXT,               -- why the file was read the way it was; a feed's that holds comments
+                                    -- without their posts (Takeout's Blogger/Comments/NAME/) says so
     lines INTEGER NOT NULL,
     blog_id TEXT,                   -- Blogger's id of the blog, where the file gives it
     feed_updated TEXT,              -- an export's own time: of two exports of a blog, the newer holds its posts

@@ -597,6 +597,42 @@ def test_a_takeout_feed_of_comments_only_never_holds_the_posts_of_the_blog_s_fee
         assert not check_database(db), order
 
 
+def test_a_takeout_feed_of_comments_only_is_told_as_such_whichever_is_loaded_first(tmp_path, monkeypatch):
+    # Loaded with the blog's feed, or after it, or before it: the comments-only feed
+    # is what it is, not an older export of the blog, and holds nothing.
+    from click.testing import CliRunner
+    from pipeline.cli import cli
+
+    blogger = tmp_path / "Takeout" / "Blogger"
+    (blogger / "Blogs" / "A blog").mkdir(parents=True)
+    (blogger / "Comments" / "A blog").mkdir(parents=True)
+    (blogger / "Blogs" / "A blog" / "feed.atom").write_bytes(
+        takeout(takeout_post(101), takeout_comment(201, 101), takeout_comment(202, 101)))
+    (blogger / "Comments" / "A blog" / "feed.atom").write_bytes(takeout(takeout_comment(202, 101)))
+    monkeypatch.chdir(tmp_path)
+    states = []
+    for name, loads in (("together", [["Takeout/Blogger/"]]),
+                        ("blog first", [["Takeout/Blogger/Blogs"], ["Takeout/Blogger/Comments"]]),
+                        ("comments first", [["Takeout/Blogger/Comments"], ["Takeout/Blogger/Blogs"]])):
+        told = ""
+        for paths in loads:
+            result = CliRunner().invoke(cli, ["load", *paths, "--db", f"{name}.db"])
+            assert result.exit_code == 0, result.output
+            told += result.stderr
+        assert "older export" not in told, name
+        assert ("Takeout/Blogger/Comments/A blog/feed.atom is comments without their posts in this file" in told), \
+            (name, told)
+        db = open_database(f"{name}.db")
+        assert db.execute("SELECT remote_id, comment_count FROM posts").fetchall() == [("101", 2)], name
+        states.append(db.execute("""SELECT a.root || '/' || s.path AS file, s.layout, s.held_by IS NULL, s.layout_note
+                                    FROM sources s JOIN archives a ON a.id = s.archive_id ORDER BY file""").fetchall())
+        assert not check_database(db), name
+    assert states[0] == states[1] == states[2]
+    [_, (path, layout, not_held, note)] = states[0]
+    assert (path.endswith("Comments/A blog/feed.atom"), layout, not_held) == (True, "feed", 1)
+    assert note.startswith("comments without their posts in this file") and "the blog's own feed holds" in note
+
+
 def export(blog, *entries):
     """Blogger's export of the blog ``blog`` holding ``entries`` (each an entry's inner XML)."""
     body = "".join(f"<entry>{entry}</entry>" for entry in entries)

@@ -317,3 +317,22 @@ def test_shards_write_again_the_files_an_archive_read_by_other_rules_holds(clien
     assert tables(db_path) == before
     again = shards_load(tmp_path / "shards", db_path)
     assert (again.loaded, again.unchanged) == (0, made.files)
+
+
+def test_a_takeout_feed_of_comments_only_loads_from_shards_as_in_a_load(client, tmp_path):
+    from .test_readers import takeout, takeout_comment, takeout_post
+
+    blogger = tmp_path / "Blogger"
+    (blogger / "Blogs" / "A blog").mkdir(parents=True)
+    (blogger / "Comments" / "A blog").mkdir(parents=True)
+    (blogger / "Blogs" / "A blog" / "feed.atom").write_bytes(takeout(takeout_post(101), takeout_comment(201, 101)))
+    (blogger / "Comments" / "A blog" / "feed.atom").write_bytes(takeout(takeout_comment(201, 101)))
+    parse_to_shards([blogger], tmp_path / "shards", client=client)
+    told = []
+    db = open_database(tmp_path / "shards.db")
+    load_shards(db, tmp_path / "shards", on_file=told.append)
+    db.close()
+    direct_load(blogger, tmp_path / "direct.db")
+    assert tables(tmp_path / "shards.db") == tables(tmp_path / "direct.db")
+    assert [(t.path.rsplit("/", 3)[-3], t.status, t.note[:40]) for t in told if t.note] == [
+        ("Comments", "loaded", "comments without their posts in this fil")]

@@ -304,6 +304,11 @@ def iter_threads(source: BinaryIO, report: FeedReport) -> Iterator[RemoteThread]
 # (``cut_feed``), each range set aside in a database of its own.
 
 RawThread = tuple  # (the post's entry, [its comments' entries]), each packed (``pack``)
+# What comments whose post the file does not hold are counted as (``FeedReport.skipped``).
+ORPHANS = "comment without its post"
+# What a feed that holds such comments and no post is: Takeout's Blogger/Comments/NAME/feed.atom.
+COMMENTS_ONLY = ("comments without their posts in this file (as Takeout's Blogger/Comments/NAME/feed.atom holds "
+                 "those an account wrote on a blog): left out; the blog's own feed holds the blog")
 
 _FIELDS = tuple(f.name for f in dataclasses.fields(Entry))
 _AUTHOR = _FIELDS.index("author")
@@ -421,7 +426,7 @@ def _grouped(index: sqlite3.Connection, paths: list[str], report: FeedReport) ->
     [repeated] = index.execute(
         "SELECT count(*) - count(DISTINCT remote_id) FROM heads WHERE kind != 'comment'").fetchone()
     if orphans:
-        report.skipped["comment without its post"] += orphans
+        report.skipped[ORPHANS] += orphans
     if repeated:
         report.skipped["repeated post"] += repeated
     # Each entry beside its data, the ranges' tables read as one, in file order.

@@ -20,6 +20,7 @@ import itertools
 import os
 import sqlite3
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, NamedTuple, Optional
 
@@ -29,7 +30,7 @@ from .archives import Archive, all_archives, apply_settings, mark_loaded, real, 
 from .finish import ensure_finished, mark_unfinished, timed
 from .plan import Gone, Job, Unchanged, Walked, display_path, find_gone, iter_decisions, iter_files, iter_named
 from ..parse import feed_file
-from ..read.feed import RawThread, iter_set_aside, set_aside_file
+from ..read.feed import COMMENTS_ONLY, ORPHANS, RawThread, iter_set_aside, set_aside_file
 from .rows import COPY, SUPERSEDED, FileRows, file_id, rows_of
 from .schema import SCHEMA_VERSION, SchemaMismatch, ensure_schema, upgrade
 from . import stop
@@ -230,7 +231,9 @@ def read_feed(feed: Feed, workers: Optional[int] = 1) -> Iterator[tuple[FileRows
         first = next(threads, None)  # the posts grouped, and what was left out counted, by now
         parsed = feed_file(job.path, None, report, [], sha256=feed.sha256, size=feed.size, line_count=feed.lines)
         parsed.mtime_ns = feed.mtime_ns
-        head = rows_of(parsed, job.source_id, job.archive_id, issue_key="feed ")
+        if first is None and report.skipped[ORPHANS]:
+            parsed.layout_note = COMMENTS_ONLY
+        head = replace(rows_of(parsed, job.source_id, job.archive_id, issue_key="feed "), no_posts=first is None)
         try:
             yield head, _parts(job, feed.format, itertools.chain([first] if first else [], threads))
         finally:

@@ -183,7 +183,12 @@ class FileRows:
     held_note: Optional[str] = None  # for a file whose posts another holds: which, and why
     renamed: bool = False  # held by a file that is gone from disk: this is that file, renamed or moved
     replaces: bool = True  # whether writing it replaces the file's rows (not for a feed's later parts)
+    no_posts: bool = False  # a feed's own rows, when it holds no post (Takeout's comments-only feed)
     skipped: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def layout_note(self) -> Optional[str]:
+        return self.source[COLUMNS["sources"].index("layout_note")] if self.source else None
 
     @property
     def left_out(self) -> bool:

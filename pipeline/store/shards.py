@@ -546,11 +546,13 @@ class _ShardLoad:
         """Write a feed: its own rows, then its parts, as ``load.load_feed`` does."""
         units = self.batch(batch)
         head = units[number]
-        if not self.writer.begin_feed(job, self.rows(job, head)):
+        parts = list(itertools.takewhile(
+            lambda unit: unit.kind == PART and unit.path == head.path and unit.archive_id == head.archive_id,
+            units[number + 1:]))
+        # A feed with posts has parts; one without holds no post.
+        if not self.writer.begin_feed(job, dataclasses.replace(self.rows(job, head), no_posts=not parts)):
             return
-        for unit in units[number + 1:]:
-            if unit.kind != PART or unit.path != head.path or unit.archive_id != head.archive_id:
-                break
+        for unit in parts:
             self.writer.add(PartRows(job, unit.part, self.rows(job, unit)))
         self.writer.end_feed()
 

@@ -21,6 +21,7 @@ from typing import Callable, NamedTuple, Optional
 import sqlite_utils
 
 from ..model import Issue
+from ..read.feed import COMMENTS_ONLY
 from ..read.sniff import EXPORT, PAGE, TAKEOUT
 from .finish import SEARCHED, mark_unfinished, timed
 from .plan import Job, display_path
@@ -52,7 +53,9 @@ class FileResult:
     path: str  # as shown to the user
     status: str  # loaded, unchanged, held (another file holds its posts), renamed (of a file gone), left out, failed
     issues: list[Issue] = field(default_factory=list)
-    note: Optional[str] = None  # for a held file: which file holds its posts, and why
+    # For a held file: which file holds its posts, and why; for a feed that holds no
+    # post: what it is.
+    note: Optional[str] = None
 
 
 @dataclass
@@ -260,7 +263,7 @@ class Writer:
             if original is not None:
                 return held_rows(rows, original.source_id, COPY, f"a copy of {original.shown}: not loaded twice")
             pending.files.setdefault(rows.sha256, _Original(rows.source_id, job.shown))
-        if rows.source is not None and not rows.failed and rows.format in FEEDS and rows.blog_id:
+        if rows.source is not None and not rows.failed and rows.format in FEEDS and rows.blog_id and not rows.no_posts:
             newer = self._newer_export(job, rows)
             if newer is not None:
                 return held_rows(rows, newer[0], SUPERSEDED,
@@ -286,10 +289,11 @@ class Writer:
         """The newest other export of the same blog, if newer than ``rows``. Older ones
         give their posts up to ``rows``, which holds them from now on.
 
-        A feed that holds no post is no export of the blog: Takeout's
-        ``Blogger/Comments/NAME/feed.atom``, the comments an account wrote, has the id of
-        the blog they are on and no time of its own, and would otherwise hold the posts
-        of the blog's own feed loaded after it.
+        A feed that holds no post is no export of the blog, neither held nor holding
+        (it is not asked about): Takeout's ``Blogger/Comments/NAME/feed.atom``, the
+        comments an account wrote, has the id of the blog they are on, and would
+        otherwise hold the posts of the blog's own feed, or be called an older export
+        of the blog.
         """
         others = self.db.conn.execute(
             f"""SELECT s.id, s.feed_updated, a.root, s.path FROM sources s JOIN archives a ON a.id = s.archive_id
@@ -380,7 +384,9 @@ class Writer:
             self.report.skipped[what] += count
         status = ("renamed" if rows.renamed else "held" if rows.held_note else "failed" if rows.failed
                   else "left out" if rows.left_out else "loaded")
-        result = FileResult(job.shown, status, rows.issues, rows.held_note)
+        note = rows.held_note or (COMMENTS_ONLY if rows.no_posts and COMMENTS_ONLY in (rows.layout_note or "")
+                                  and status == "loaded" else None)
+        result = FileResult(job.shown, status, rows.issues, note)
         # A renamed file is counted as moved, once its original's rows pass to it.
         if status == "held":
             self.report.held += 1
