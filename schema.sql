@@ -57,7 +57,8 @@ CREATE TABLE IF NOT EXISTS sources (
                                     -- without their posts (Takeout's Blogger/Comments/NAME/) says so
     lines INTEGER NOT NULL,
     blog_id TEXT,                   -- Blogger's id of the blog, where the file gives it
-    feed_updated TEXT,              -- an export's own time: of two exports of a blog, the newer holds its posts
+    feed_updated TEXT,              -- an export's own time: of two exports of a blog, the newer holds its posts;
+                                    -- a feed's that gives none (Takeout's): its latest entry's, in UTC
     loaded_at TEXT NOT NULL,
     UNIQUE (archive_id, path)
 );

@@ -175,7 +175,9 @@ class ParsedFile:
     issues: list[Issue]
     mtime_ns: Optional[int] = None  # of the file when it was read
     blog_id: Optional[str] = None  # Blogger's id of the blog, where the file gives it
-    feed_updated: Optional[str] = None  # an export's own time: of two exports of a blog, the newer holds it
+    # An export's own time, or its latest entry's when it gives none (Takeout's): of
+    # two exports of a blog, the newer holds it.
+    feed_updated: Optional[str] = None
     skipped: dict[str, int] = field(default_factory=dict)  # entries that are not posts: draft, settings, ...
     text: str = ""  # a dump's text, decoded (not stored: the raw file is the record)
     # What a file known not to hold posts is (a Blogger template, a CSV table): it is

@@ -146,7 +146,9 @@ def feed_file(path: str, data: bytes | None, report: FeedReport, threads: list[T
         parsed = _file(path, data, report.format, FEED, threads, issues)
     else:
         parsed = ParsedFile(path, sha256, size, "utf-8", report.format, FEED, None, None, line_count, threads, issues)
-    parsed.blog_id, parsed.feed_updated, parsed.skipped = report.blog_id, report.updated, dict(report.skipped)
+    # A feed that gives no time of its own (Takeout's) has its latest entry's.
+    parsed.blog_id, parsed.feed_updated = report.blog_id, report.updated or report.latest
+    parsed.skipped = dict(report.skipped)
     if not threads and report.issues and not report.skipped:
         parsed.issues.append(Issue(1, "empty", "no post could be read from the feed", "error"))
     return parsed

@@ -546,7 +546,7 @@ def takeout_post(number, *, status="LIVE", labels=(), blog="5550001112223334445"
 
 
 def takeout_comment(number, post, *, parent=None, status="LIVE", content="A reader's comment.",
-                    blog="5550001112223334445"):
+                    blog="5550001112223334445", at="2015-04-03T10:00:00.000Z"):
     reply = f"<blogger:inReplyTo>tag:blogger.com,1999:blog-{blog}.post-{parent}</blogger:inReplyTo>" if parent \
         else "<blogger:inReplyTo/>"
     text = f"<content type='html'>{content}</content>" if content else "<content type='html'/>"
@@ -554,8 +554,7 @@ def takeout_comment(number, post, *, parent=None, status="LIVE", content="A read
             f"<blogger:parent>tag:blogger.com,1999:blog-{blog}.post-{post}</blogger:parent>{reply}"
             f"<blogger:type>COMMENT</blogger:type><blogger:status>{status}</blogger:status>"
             f"<author><name></name><blogger:type>ANONYMOUS</blogger:type></author>{text}"
-            f"<blogger:created>2015-04-03T10:00:00.000Z</blogger:created>"
-            f"<published>2015-04-03T10:00:00.000Z</published><updated>2015-04-03T10:00:00.000Z</updated>"
+            f"<blogger:created>{at}</blogger:created><published>{at}</published><updated>{at}</updated>"
             f"<blogger:trashed/>")
 
 
@@ -631,6 +630,40 @@ def test_a_takeout_feed_of_comments_only_is_told_as_such_whichever_is_loaded_fir
     [_, (path, layout, not_held, note)] = states[0]
     assert (path.endswith("Comments/A blog/feed.atom"), layout, not_held) == (True, "feed", 1)
     assert note.startswith("comments without their posts in this file") and "the blog's own feed holds" in note
+
+
+def test_of_two_takeouts_of_a_blog_the_newer_by_its_entries_holds_it_whichever_is_loaded_first(tmp_path,
+                                                                                                  monkeypatch):
+    # Takeout's feed has no time of its own: its latest entry's is its time. The newer
+    # Takeout, read in ranges here (its latest comment in its last one), holds the blog.
+    from pipeline.read import feed
+
+    monkeypatch.setattr(feed, "RANGE_BYTES", 600)
+    comments = [takeout_comment(200 + k, 101, at=f"2015-04-{3 + k:02d}T10:00:00.000Z") for k in range(6)]
+    older = takeout(takeout_post(101), *comments[:3])
+    newer = takeout(takeout_post(101), *comments, takeout_comment(299, 101, at="2016-01-01T00:00:00.000+01:00"))
+    mine = takeout(takeout_comment(298, 101, at="2017-01-01T00:00:00.000Z"))  # the account's, in a newer Takeout
+    for name, order in (("newer first", ("2016", "2015")), ("older first", ("2015", "2016"))):
+        for takeout_name, data in (("2015", older), ("2016", newer)):
+            (tmp_path / name / takeout_name / "Blogs" / "A blog").mkdir(parents=True)
+            (tmp_path / name / takeout_name / "Blogs" / "A blog" / "feed.atom").write_bytes(data)
+        (tmp_path / name / "2017" / "Comments" / "A blog").mkdir(parents=True)
+        (tmp_path / name / "2017" / "Comments" / "A blog" / "feed.atom").write_bytes(mine)
+        db = open_database(tmp_path / f"{name}.db")
+        for takeout_name in (*order, "2017"):
+            load_paths(db, [tmp_path / name / takeout_name], workers=2)
+        assert db.execute("SELECT remote_id, comment_count FROM posts").fetchall() == [("101", 7)], name
+        times = dict(db.execute("SELECT a.name, s.feed_updated FROM sources s JOIN archives a "
+                                "ON a.id = s.archive_id").fetchall())
+        assert times == {"2015": "2015-04-05T10:00:00.000+00:00", "2016": "2015-12-31T23:00:00.000+00:00",
+                         "2017": "2017-01-01T00:00:00.000+00:00"}, name
+        [(held, by)] = db.execute("""SELECT a.name, h.path FROM sources s JOIN archives a ON a.id = s.archive_id
+                                     JOIN sources h ON h.id = s.held_by""").fetchall()
+        assert held == "2015" and by == "Blogs/A blog/feed.atom", name
+        assert not check_database(db), name
+    _, spools = feed.set_aside_file(str(tmp_path / name / "2016" / "Blogs" / "A blog" / "feed.atom"), "takeout",
+                                    str(tmp_path), 4)
+    assert len(spools) > 1
 
 
 def export(blog, *entries):

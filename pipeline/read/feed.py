@@ -73,6 +73,9 @@ class FeedReport:
     format: str = EXPORT
     blog_id: Optional[str] = None
     updated: Optional[str] = None  # the feed's own time: which of two exports is newer
+    # The latest time among its entries, in UTC: the time of a feed that gives none
+    # of its own (Takeout's). Read only then.
+    latest: Optional[str] = None
     skipped: Counter = field(default_factory=Counter)  # draft, settings, template, trashed, ...
     issues: list[Issue] = field(default_factory=list)
     # Whether the parser met a fatal error (the file is not well-formed) and went on
@@ -86,6 +89,7 @@ class FeedReport:
         self.format = other.format if other.format == TAKEOUT else self.format
         self.blog_id = self.blog_id or other.blog_id
         self.updated = self.updated or other.updated
+        self.latest = max(filter(None, (self.latest, other.latest)), default=None)
         self.skipped.update(other.skipped)
         self.issues.extend(other.issues)
         self.recovered = self.recovered or other.recovered
@@ -173,6 +177,28 @@ def _feed_field(element, report: FeedReport) -> None:
         report.updated = iso_time(element.text)
 
 
+def _note_latest(children, report: FeedReport) -> None:
+    """Note an entry's times (any entry's: a draft's too) in ``report.latest`` when later."""
+    for name in ("updated", "published"):
+        moment = _utc(_text(children, name))
+        if moment is not None and (report.latest is None or moment > report.latest):
+            report.latest = moment
+
+
+def _utc(text: Optional[str]) -> Optional[str]:
+    """An RFC 3339 time in UTC, as ISO 8601 with milliseconds (so such times compare
+    as strings), or None."""
+    if not text:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        return None
+    return moment.astimezone(dt.timezone.utc).isoformat(timespec="milliseconds")
+
+
 def _children(element) -> dict[str, list]:
     out: dict[str, list] = {}
     for child in element:
@@ -226,6 +252,8 @@ def _head(children, report: FeedReport) -> Optional[tuple[str, Optional[str], st
 
 def _entry(element, report: FeedReport) -> Optional[Entry]:
     children = _children(element)
+    if report.updated is None:
+        _note_latest(children, report)
     head = _head(children, report)
     if head is None:
         return None
