@@ -39,3 +39,21 @@ def test_times_files_already_in_a_folder_and_another_copy_without_writing_there(
 def test_a_folder_without_text_files_is_said_so(tmp_path):
     with pytest.raises(SystemExit, match="no .txt files"):
         profile_parse.main(["--on", str(tmp_path)])
+
+
+def test_a_planted_archive_gives_the_people_stage_signatures_and_references(tmp_path, capsys):
+    from pipeline.parse import parse_bytes
+
+    cwd = os.getcwd()
+    os.chdir(ROOT)  # the archive is recombined from raw/
+    try:
+        profile_parse.main(["--planted", "--files", "12", "--dir", str(tmp_path / "planted"), "--repeat", "1"])
+    finally:
+        os.chdir(cwd)
+    assert capsys.readouterr().out.startswith("12 files")
+    parsed = [parse_bytes(p.name, p.read_bytes()) for p in sorted((tmp_path / "planted").glob("*.txt"))]
+    assert len(parsed) == 12 and not any(p.failed for p in parsed)
+    assert {"numbered", "blogger-actions"} <= {p.layout for p in parsed}  # "plain": a post without comments
+    comments = [c for p in parsed for c in p.comments]
+    assert sum(c.signature is not None for c in comments) > len(comments) / 4
+    assert sum(len(t.refs) for p in parsed for t in p.threads) > len(comments) / 8
