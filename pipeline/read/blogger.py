@@ -110,11 +110,12 @@ def trailing_number(url: Optional[str]) -> Optional[str]:
     return match[1] if match else None
 
 
-def iso_time(text: Optional[str]) -> Optional[str]:
+def iso_time(text: Optional[str], utc: bool = False) -> Optional[str]:
     """An RFC 3339 time as ISO 8601 with milliseconds and a numeric offset, or None.
 
     ``2014-03-06T10:23:00Z`` is ``2014-03-06T10:23:00.000+00:00``; a time with no
-    offset is not an instant and gives None.
+    offset is not an instant and gives None. ``utc``: the same instant in UTC, so that
+    such times compare as strings.
     """
     if not text:
         return None
@@ -124,6 +125,8 @@ def iso_time(text: Optional[str]) -> Optional[str]:
         return None
     if moment.tzinfo is None:
         return None
+    if utc:
+        moment = moment.astimezone(dt.timezone.utc)
     return moment.isoformat(timespec="milliseconds")
 
 

@@ -180,23 +180,9 @@ def _feed_field(element, report: FeedReport) -> None:
 def _note_latest(children, report: FeedReport) -> None:
     """Note an entry's times (any entry's: a draft's too) in ``report.latest`` when later."""
     for name in ("updated", "published"):
-        moment = _utc(_text(children, name))
+        moment = iso_time(_text(children, name), utc=True)
         if moment is not None and (report.latest is None or moment > report.latest):
             report.latest = moment
-
-
-def _utc(text: Optional[str]) -> Optional[str]:
-    """An RFC 3339 time in UTC, as ISO 8601 with milliseconds (so such times compare
-    as strings), or None."""
-    if not text:
-        return None
-    try:
-        moment = dt.datetime.fromisoformat(text.strip())
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        return None
-    return moment.astimezone(dt.timezone.utc).isoformat(timespec="milliseconds")
 
 
 def _children(element) -> dict[str, list]:
