@@ -49,6 +49,7 @@ COLUMNS = {
 }
 TABLES = tuple(COLUMNS)
 _LAYOUT = COLUMNS["sources"].index("layout")
+_LAYOUT_NOTE = COLUMNS["sources"].index("layout_note")
 # The tables of a post's own rows, and the columns in them that hold ids of its block.
 THREAD_TABLES = ("posts", "post_labels", "comments", "comment_refs", "date_mentions")
 THREAD_IDS = {"posts": ("id",), "post_labels": ("post_id",), "comments": ("id", "post_id", "parent_id"),
@@ -188,7 +189,7 @@ class FileRows:
 
     @property
     def layout_note(self) -> Optional[str]:
-        return self.source[COLUMNS["sources"].index("layout_note")] if self.source else None
+        return self.source[_LAYOUT_NOTE] if self.source else None
 
     @property
     def left_out(self) -> bool:
