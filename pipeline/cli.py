@@ -116,8 +116,11 @@ def load(paths, db_path, archive, blog_author, blog_zone, keep_missing, rebuild,
 
     Each file that cannot be read as a blog page is reported as PATH:LINE: REASON
     when the load reaches it, and recorded in the parse_issues table; the rest
-    still load, and the command exits with status 1 at the end. Ctrl-C stops the
-    load at once, keeping what it saved; run the same command again to finish.
+    still load, and the command exits with status 1 at the end. Files known to
+    hold no post (a blog's template, a CSV table, as Takeout saves beside its
+    feeds) are no error: they are recorded, left out, and counted in the summary.
+    Ctrl-C stops the load at once, keeping what it saved; run the same command
+    again to finish.
 
     With --from-shards, the rows come from the shards a parse on Dask wrote
     (`pipeline parse --engine dask`) instead of files, and make the database a
