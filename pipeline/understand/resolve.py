@@ -209,6 +209,10 @@ class _Index:
         # The time each comment's signature carries ("Anon 20:43"), asked of every
         # earlier comment for each time reference.
         self.signature_times = [signature_time(c.signature_text) for c in self.comments]
+        # Each comment's signed name and author, casefolded ("" for none), asked of
+        # every earlier comment for each name.
+        self.signed_names = [(c.signed_name or "").casefold() for c in self.comments]
+        self.author_names = [(c.author or "").casefold() for c in self.comments]
         self.blog_names = {n.casefold() for n in thread.post_author_names}
         self.writer_names = {n.casefold() for n in thread.post_writer_names}
 
@@ -239,20 +243,17 @@ class _Index:
 
     def named(self, j: int, name: str) -> Optional[str]:
         """How comment ``j`` bears ``name`` (casefolded): "signature", "author" or None."""
-        comment = self.comments[j]
-        signature = comment.signed_name
-        if signature and signature.casefold() == name:
+        if self.signed_names[j] and self.signed_names[j] == name:
             return "signature"
-        if comment.author and comment.author.casefold() == name:
+        if self.author_names[j] and self.author_names[j] == name:
             return "author"
         return None
 
     def writer_name(self, j: int) -> Optional[str]:
-        comment = self.comments[j]
-        signature = comment.signed_name
+        signature = self.signed_names[j]
         if signature and not is_anonymous(signature):
-            return signature.casefold()
-        return comment.author.casefold() if comment.author else None
+            return signature
+        return self.author_names[j] or None
 
 
 def _instant(text: Optional[str]) -> Optional[dt.datetime]:
