@@ -180,9 +180,6 @@ class ParsedFile:
     feed_updated: Optional[str] = None
     skipped: dict[str, int] = field(default_factory=dict)  # entries that are not posts: draft, settings, ...
     text: str = ""  # a dump's text, decoded (not stored: the raw file is the record)
-    # What a file known not to hold posts is (a Blogger template, a CSV table): it is
-    # recorded and left out, neither read nor an error.
-    left_out: Optional[str] = None
 
     @property
     def failed(self) -> bool:

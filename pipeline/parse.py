@@ -172,10 +172,11 @@ def _file(path: str, data: bytes, fmt: str, layout: str, threads: list[Thread], 
 
 
 def _left_out(path: str, data: bytes, what: str, description: str, **kwargs) -> ParsedFile:
-    """A file known to hold no post: recorded as ``what`` it is, and left out."""
+    """A file known to hold no post (a Blogger template, a CSV table), neither read nor
+    an error: recorded, not read (``NOT_READ``) and with no issue, and counted in
+    ``skipped`` as ``what`` it is."""
     parsed = _file(path, data, sniff.OTHER, NOT_READ, [], [], **kwargs)
     parsed.layout_note = f"{description}, not a post: left out"
-    parsed.left_out = what
     parsed.skipped = {what: 1}
     return parsed
 

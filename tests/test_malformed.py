@@ -155,8 +155,8 @@ def test_case_is_reported_and_loses_nothing(name):
 def test_a_file_known_to_hold_no_post_is_left_out_not_failed(name):
     data, what = LEFT_OUT[name]
     parsed = parse_bytes(f"{name}.txt", data)
-    assert (parsed.left_out, parsed.issues, parsed.threads, parsed.layout) == (what, [], [], "none")
-    assert parsed.skipped == {what: 1} and parsed.layout_note.endswith("not a post: left out")
+    assert (parsed.skipped, parsed.issues, parsed.threads, parsed.layout) == ({what: 1}, [], [], "none")
+    assert parsed.format == "other" and parsed.layout_note.endswith("not a post: left out")
 
 
 @pytest.mark.parametrize("text", [
@@ -165,7 +165,7 @@ def test_a_file_known_to_hold_no_post_is_left_out_not_failed(name):
 ])
 def test_text_that_only_starts_like_a_table_is_read_as_a_dump(text):
     parsed = parse_bytes("post.txt", text.encode())
-    assert parsed.left_out is None and parsed.post is not None and parsed.issues == []
+    assert not parsed.skipped and parsed.post is not None and parsed.issues == []
 
 
 @pytest.fixture(scope="module")

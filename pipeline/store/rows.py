@@ -193,7 +193,7 @@ class FileRows:
 
     @property
     def left_out(self) -> bool:
-        """Whether the file is one known to hold no post (``ParsedFile.left_out``): read
+        """Whether the file is one known to hold no post (``parse._left_out``): read
         without error, yet not read as posts."""
         return not self.failed and self.source is not None and self.source[_LAYOUT] == "none"
 
