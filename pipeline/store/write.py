@@ -384,8 +384,8 @@ class Writer:
             self.report.skipped[what] += count
         status = ("renamed" if rows.renamed else "held" if rows.held_note else "failed" if rows.failed
                   else "left out" if rows.left_out else "loaded")
-        note = rows.held_note or (COMMENTS_ONLY if rows.no_posts and COMMENTS_ONLY in (rows.layout_note or "")
-                                  and status == "loaded" else None)
+        # A feed of comments only says what it is (``load.read_feed`` notes it so).
+        note = rows.held_note or (COMMENTS_ONLY if status == "loaded" and rows.layout_note == COMMENTS_ONLY else None)
         result = FileResult(job.shown, status, rows.issues, note)
         # A renamed file is counted as moved, once its original's rows pass to it.
         if status == "held":
