@@ -96,7 +96,7 @@ def find_non_dump(text: str) -> Optional[Issue]:
 def is_table(text: str) -> bool:
     """Whether ``text`` is a CSV table: a header line of column names, as Takeout's
     tables beside a feed start, then rows of as many fields (quoted ones may span lines)."""
-    first = text[:_CSV_HEADER_MAX].lstrip().split("\n", 1)[0].strip()
+    first = text[:_CSV_HEADER_MAX].lstrip().partition("\n")[0].strip()
     if not _CSV_HEADER.match(first):
         return False
     columns = first.count(",") + 1
