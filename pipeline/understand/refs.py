@@ -108,6 +108,8 @@ _AMOUNT_WORDS = frozenset("""
 cost costs costing paid pay pays paying earn earns earned earning charge charges charged worth priced fee fees
 salary wage wages only just nearly almost over under than is was are were be been won lost beat drew scored
 """.split())
+# Either kind of word before a number says it is no comment's time.
+_NOT_A_COMMENT_S_TIME = _EVENT_WORDS | _AMOUNT_WORDS
 # After a time: what makes it plainly a comment's ("07:03 here", "20:10 above", "19.23 says").
 _POINTER_AFTER = re.compile(
     r"\s*(?:above|below|earlier|here\b|'s\b|\u2019s\b|says|said|writes|wrote|asks|asked|claims|claimed|suggests"
@@ -196,7 +198,7 @@ def _time_at(body: str, sep: int, end: int, style: str, names: frozenset, clock1
             return
     if not strong:
         pointer = wordy and bool(_POINTER_AFTER.match(after))
-        if (low in _EVENT_WORDS or low in _AMOUNT_WORDS) and not pointer:
+        if low in _NOT_A_COMMENT_S_TIME and not pointer:
             return  # "at 9:00", "the 10:15", "from 9:30", "cost 12.50", "is 17:00"
         if style == "dot" and not pointer and not _opening(body, start) and not _vocative_time(before, after):
             return  # a bare "19.23" is a number unless something says it is a comment's time
