@@ -83,7 +83,7 @@ def ensure_archive(folder: Path, files: int, seed: int, planted: bool = False) -
 
 def _write_planted(folder: Path, stock: list[str], files: int, seed: int) -> None:
     rng = random.Random(seed)
-    shape = ArchiveShape(**{key: value for key, value in SHAPE.items() if key in ArchiveShape.__dataclass_fields__})
+    shape = ArchiveShape(**SHAPE)
     renderings = [Rendering(layout="numbered"), Rendering(layout="blogger-actions", placement=FIRST_LINE),
                   Rendering(layout="blogger-actions", placement=TRAILING)]
     folder.mkdir(parents=True, exist_ok=True)
