@@ -150,7 +150,9 @@ def test_bench_loads_and_checks_a_small_archive(archive, tmp_path):
     values = result.stdout.splitlines()[result.stdout.splitlines().index(header) + 2].strip("|").split("|")
     figures = dict(zip(columns, (v.strip() for v in values)))
     assert figures["files"] == "20" and float(figures["shards parse MB/s"]) > 0
-    assert float(figures["load from shards s"]) > 0 and float(figures["direct cold load s"]) > 0
+    float(figures["load from shards s"]), float(figures["direct cold load s"])  # figures, not blanks
+    shards = json.loads((tmp_path / "bench" / "report-shards.json").read_text())
+    assert shards["shards_load_s"] > 0 and shards["direct_load_s"] > 0
     assert not list((tmp_path / "bench").glob("*.db"))  # each size's databases are removed once measured
 
 

@@ -469,7 +469,7 @@ def run_shards(root: Path, folder: Path, manifest: dict, seed: int = 1, direct_l
     comments = verify(db_path, [folder], [manifest], random.Random(seed))
     measure = ShardMeasure(made.files, megabytes, comments, made.workers, made.batches, parse_mb_s, cluster_start,
                            parse_s, shards_mb, load_s, write_s, load_s - write_s, direct_load_s)
-    say(f"  load from shards {load_s:.1f} s (rows {write_s:.1f} s, finishing {load_s - write_s:.1f} s)")
+    say(f"  load from shards {load_s:.2f} s (rows {write_s:.2f} s, finishing {load_s - write_s:.2f} s)")
     _remove_database(db_path)
     (root / "report-shards.json").write_text(json.dumps(asdict(measure), indent=2))
     return measure
@@ -477,7 +477,7 @@ def run_shards(root: Path, folder: Path, manifest: dict, seed: int = 1, direct_l
 
 def report_shards(m: ShardMeasure) -> str:
     """The shard figures as a Markdown table."""
-    direct = f"{m.direct_load_s:.1f}" if m.direct_load_s else ""
+    direct = f"{m.direct_load_s:.2f}" if m.direct_load_s else ""
     return "\n".join([
         "| files | MB | comments | workers | shards | in-process parse MB/s | cluster start s | shards parse s "
         "| shards parse MB/s | shards MB | load from shards s | of which rows s | of which finishing s "
@@ -485,7 +485,7 @@ def report_shards(m: ShardMeasure) -> str:
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
         f"| {m.files:,} | {m.megabytes:,.0f} | {m.comments:,} | {m.workers} | {m.batches} | {m.inprocess_parse_mb_s:.1f} "
         f"| {m.cluster_start_s:.1f} | {m.shards_parse_s:.1f} | {m.shards_parse_mb_s:.1f} | {m.shards_megabytes:,.0f} "
-        f"| {m.shards_load_s:.1f} | {m.shards_write_s:.1f} | {m.shards_finish_s:.1f} "
+        f"| {m.shards_load_s:.2f} | {m.shards_write_s:.2f} | {m.shards_finish_s:.2f} "
         f"| {m.files / m.shards_load_s:,.0f} | {direct} |",
     ])
 
