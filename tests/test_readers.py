@@ -883,3 +883,34 @@ def test_a_takeout_folder_loads_with_the_files_beside_its_feeds_left_out(tmp_pat
     db.close()
     again = CliRunner().invoke(cli, ["load", "Takeout/Blogger/Blogs/", "--db", "t.db"])
     assert again.exit_code == 0 and again.stderr.splitlines()[-1].startswith("0 loaded, 10 unchanged")
+
+
+@pytest.mark.parametrize("older_time, newer_time", [
+    ("2019-05-01T10:30:00.000+02:00", "2019-05-01T09:00:00.000+00:00"),  # the older's text sorts later
+    ("2019-05-01T08:00:00.000+00:00", "2019-05-01T10:30:00.000+02:00"),
+    # The night the clocks go back: 01:50 summer time is before 01:20 winter time.
+    ("2019-10-27T01:50:00.000+01:00", "2019-10-27T01:20:00.000+00:00"),
+])
+def test_of_two_exports_of_a_blog_the_newer_is_told_by_its_instant_whatever_its_offset(tmp_path, older_time,
+                                                                                      newer_time):
+    # The same blog's exports written with different offsets (one in summer, one in
+    # winter; or an export beside a Takeout, whose times are UTC): 10:30+02:00 is 08:30Z.
+    stamp = b"<updated>2019-05-01T10:00:00.000+02:00</updated>"
+    older = export(1, export_entry(1, 11, "post"), export_entry(1, 12, "comment", post=11))
+    newer = export(1, export_entry(1, 11, "post"), export_entry(1, 12, "comment", post=11),
+                   export_entry(1, 13, "comment", post=11))
+    older = older.replace(stamp, f"<updated>{older_time}</updated>".encode())
+    newer = newer.replace(stamp, f"<updated>{newer_time}</updated>".encode())
+    for order in (("older", "newer"), ("newer", "older")):
+        folder = tmp_path / "-".join(order)
+        for name in order:
+            (folder / name).mkdir(parents=True)
+            (folder / name / "blog.xml").write_bytes(older if name == "older" else newer)
+        db = open_database(tmp_path / f"{folder.name}.db")
+        for name in order:
+            load_paths(db, [folder / name])
+        assert db.execute("SELECT remote_id, comment_count FROM posts").fetchall() == [("11", 2)], order
+        [(held, note)] = db.execute("""SELECT a.name, s.layout_note FROM sources s JOIN archives a
+                                       ON a.id = s.archive_id WHERE s.held_by IS NOT NULL""").fetchall()
+        assert held == "older" and "older export" in note, order
+        assert not check_database(db), order

@@ -10,6 +10,7 @@ size; the clock bounds what a load killed outright loses. A load that is stopped
 """
 from __future__ import annotations
 
+import datetime as dt
 import operator
 import os
 import sqlite3
@@ -300,8 +301,8 @@ class Writer:
                 WHERE s.blog_id = ? AND s.format IN ({_marks(len(FEEDS))}) AND s.id != ? AND s.held_by IS NULL
                 AND s.layout = 'feed' AND EXISTS (SELECT 1 FROM posts p WHERE p.source_id = s.id)""",
             [rows.blog_id, *FEEDS, rows.source_id]).fetchall()
-        newest = max(others, key=lambda row: row[1] or "", default=None)
-        if newest is not None and (newest[1] or "") >= (rows.feed_updated or ""):
+        newest = max(others, key=lambda row: _instant(row[1]), default=None)
+        if newest is not None and _instant(newest[1]) >= _instant(rows.feed_updated):
             return newest[0], display_path(os.path.join(newest[2], newest[3]))
         for source_id, _, _, _ in others:
             self._give_up(source_id, rows.source_id, SUPERSEDED,
@@ -501,6 +502,20 @@ def _insert_at_once(db: sqlite_utils.Database, table: str, rows: list[tuple]) ->
     db.conn.executemany(insert_into(stage, table), rows)
     db.conn.execute(f"INSERT INTO main.[{table}] ({columns}) SELECT {columns} FROM {stage} ORDER BY rowid")
     db.conn.execute(f"DELETE FROM {stage}")
+
+
+# What a feed with no time of its own is, against one with a time: older.
+_EARLIEST = dt.datetime.min.replace(tzinfo=dt.timezone.utc)
+
+
+def _instant(feed_updated: Optional[str]) -> dt.datetime:
+    """A feed's time as an instant: two feeds' times compare whatever offsets they were
+    written with (an export's is in the blog's zone, a Takeout's in UTC)."""
+    try:
+        moment = dt.datetime.fromisoformat(feed_updated or "")
+    except ValueError:
+        return _EARLIEST
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
 
 
 def _marks(count: int) -> str:
