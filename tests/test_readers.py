@@ -321,6 +321,20 @@ def test_white_space_in_html_text_is_one_space_as_the_rule_says(text):
     assert one_space(text) == re.sub(r"[ \t\n\r\f]+", " ", text)
 
 
+@pytest.mark.parametrize("fragment, text", [
+    ("<div>First.</div><div>&nbsp;</div><div>&nbsp;</div><div>Second.</div>", "First.\n\nSecond."),
+    ("Thanks for this.&nbsp;<br />&nbsp;<br />PO&nbsp;<br>&nbsp;", "Thanks for this.\n\nPO"),
+    ("&nbsp;&nbsp;Indented<br>&nbsp;", "Indented"),
+    ("a&nbsp;&nbsp;b&nbsp;c", "a\xa0\xa0b\xa0c"),  # within a line, a character of the text
+])
+def test_a_non_breaking_space_at_a_line_s_edge_is_no_text(fragment, text):
+    from pipeline.read.html import html_to_text
+
+    # Blogger's editor writes <div>&nbsp;</div> for an empty line and &nbsp; after a
+    # last word: a comment's last line is then its signature, not a line of nothing.
+    assert html_to_text(fragment) == text
+
+
 # -- a large feed read in ranges ----------------------------------------------------------
 
 

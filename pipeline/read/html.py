@@ -10,7 +10,8 @@ the text a reader sees with its paragraphs and line breaks:
    starts and ends a paragraph, so ``</p><p>`` and ``<br><br>`` are both a blank line;
 4. a link keeps its text (what the page showed), other inline elements theirs;
 5. scripts, styles, frames, objects and images give nothing;
-6. each line is stripped, runs of blank lines are one, none at either end.
+6. each line is stripped of white space (a non-breaking space too: a line of
+   nothing else is blank), runs of blank lines are one, none at either end.
 
 Nothing of the markup is kept: what is stored is text, which a page escapes when it
 shows it. Parsers here never fetch anything, never expand entities defined in a
@@ -128,10 +129,16 @@ def _element(element, pieces: list[str]) -> None:
 
 
 def tidy(text: str) -> str:
-    """Lines stripped of spaces, runs of blank lines made one, none at either end."""
+    """Lines stripped of white space, runs of blank lines made one, none at either end.
+
+    A non-breaking space at a line's edge is stripped too, and a line of nothing else
+    is blank: Blogger's editor writes ``<div>&nbsp;</div>`` for an empty line and
+    ``&nbsp;`` after a last word, which a reader sees as nothing (and a text dump of
+    the same page holds as nothing).
+    """
     out: list[str] = []
     for line in text.split("\n"):
-        line = line.strip(" ")
+        line = line.strip()
         if line or (out and out[-1]):
             out.append(line)
     while out and not out[-1]:
