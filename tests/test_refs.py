@@ -212,6 +212,10 @@ def test_time_references(body, expected):
     "It cost 12.50 in the end.",
     "The deadline is 17:00, so hurry.",
     "We lost 21:14 in the final.",
+    "Lunch 12:30.",
+    "Start time 9:15, finish 17:15.",
+    "We got 18.50 an hour back then.",
+    "His curfew 19:00 was never checked, and court 10:00 was adjourned.",
 ])
 def test_event_times_amounts_and_numbers_are_not_references(body):
     assert [r for r in find_refs(body) if r.kind == TIME] == []

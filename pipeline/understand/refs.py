@@ -80,7 +80,7 @@ _EVENT_AFTER = re.compile(
     re.I)
 # After a time: an amount, not a time ("2.50 per hour", "19.23%").
 _UNIT_AFTER = re.compile(
-    r"\s*(?:%|per\b|percent|pc\b|million|billion|bn\b|m\b|k\b|p\b|pence|pounds|quid|miles|km|kg|mph|mins?\b"
+    r"\s*(?:%|per\b|an? (?:hour|day|week|month|year)\b|percent|pc\b|million|billion|bn\b|m\b|k\b|p\b|pence|pounds|quid|miles|km|kg|mph|mins?\b"
     r"|minutes|secs?\b|seconds|years|yrs|months|weeks|days|points|pts|degrees|x\b|times\b|cases|staff|people)",
     re.I)
 # Before a time: a range or an amount.
@@ -95,12 +95,16 @@ def _range_before(before: str) -> bool:
             rest = stripped[:-len(word)].rstrip()
             return bool(rest) and rest[-1].isdigit() and (len(word) == 1 or not rest[-1:].isalpha())
     return False
-# Words before a time that make it an event's ("at 9:00", "from 9:30", "the 10:15").
+# Words before a time that make it an event's ("at 9:00", "from 9:30", "the 10:15",
+# "Lunch 12:30", "curfew 19:00").
 _EVENT_WORDS = frozenset("""
 at from until till til by before after between around about approx approximately circa c since
 starting starts start begins begin began opens open closes close ends end kicks every each
 the a on this next by noon morning evening night afternoon tomorrow tonight today
 monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thur thurs fri sat sun
+breakfast brunch lunch lunchtime dinner tea supper time finish finishes finishing finished leave leaves leaving
+arrive arrives arriving arrival depart departs departure meeting appointment appointments shift session
+hearing court curfew visit visits train bus flight deadline
 """.split())
 # Words before a number that make it an amount, a state or a score, not a comment's
 # time ("cost 12.50", "the deadline is 17:00", "we lost 21:14").
