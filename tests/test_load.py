@@ -414,3 +414,58 @@ def test_commits_double_what_is_committed(tmp_path, monkeypatch):
     assert 5 <= len(commits) <= 16, len(commits)
     assert snapshot(db) == snapshot(reference)
     assert check_database(db) == []
+
+
+def refuse_below(monkeypatch, folder):
+    """Make ``folder`` and what is below it unreadable, as ``chmod 000`` does for a
+    user who is not root (tests may run as root, whom permissions do not stop)."""
+    folder = str(folder)
+
+    def refusing(real, itself):
+        def call(path=".", *args, **kwargs):
+            path_text = os.fspath(path)
+            if path_text.startswith(folder + os.sep) or (itself and path_text == folder):
+                raise PermissionError(13, "Permission denied", path_text)
+            return real(path, *args, **kwargs)
+        return call
+
+    # The folder cannot be listed, nor anything in it looked at; the folder itself can.
+    for name, itself in (("scandir", True), ("listdir", True), ("lstat", False), ("stat", False)):
+        monkeypatch.setattr(os, name, refusing(getattr(os, name), itself))
+
+
+def test_a_folder_that_cannot_be_read_is_an_error_and_the_rows_of_its_files_stay(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+    from pipeline.cli import cli
+
+    samples = sorted(RAW.glob("*.txt"))
+    (tmp_path / "raw" / "locked").mkdir(parents=True)
+    shutil.copy(samples[0], tmp_path / "raw")
+    shutil.copy(samples[1], tmp_path / "raw" / "locked")
+    monkeypatch.chdir(tmp_path)
+    first = CliRunner().invoke(cli, ["load", "raw", "--db", "blog.db"])
+    assert first.exit_code == 0, first.output
+    db = open_database(tmp_path / "blog.db")
+    before = snapshot(db)
+    db.close()
+    refuse_below(monkeypatch, tmp_path / "raw" / "locked")
+    for args in (["load", "raw", "--db", "blog.db"], ["load", "raw", "--db", "new.db"]):
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 1, result.output
+        assert "raw/locked:1: cannot read folder: Permission denied; the files in it are left as they were loaded" \
+            in result.stderr
+        assert "Traceback" not in result.output
+    # Nothing of it is taken for gone; the readable file loaded into the new database.
+    db = open_database(tmp_path / "blog.db")
+    assert snapshot(db) == before
+    assert open_database(tmp_path / "new.db").execute("SELECT count(*) FROM sources").fetchone()[0] == 1
+
+
+def test_a_file_that_cannot_be_looked_at_is_not_taken_for_gone(archive, monkeypatch):
+    db = open_database(archive.parent / "blog.db")
+    load_paths(db, [archive])
+    before = snapshot(db)
+    # The folder's listing fails, and so does every look at the files in it.
+    refuse_below(monkeypatch, archive)
+    report = load_paths(db, [archive])
+    assert report.removed == 0 and snapshot(db) == before

@@ -13,6 +13,7 @@ from typing import Callable, Iterable, Iterator, Optional
 
 import sqlite_utils
 
+from ..model import PipelineError
 from .archives import Archive, Target, innermost, within
 
 # Files whose records are asked of the database in one query.
@@ -61,18 +62,29 @@ def display_path(path: str | os.PathLike) -> str:
     return Path(chosen).as_posix()
 
 
-def iter_files(targets: list[Target], archives: list[Archive], skip: Iterable[str] = ()) -> Iterator[Walked]:
+# Told of a folder the walk cannot list (its path and the error); by default such a
+# folder is an error that ends the walk (``unlisted``).
+OnError = Callable[[str, OSError], None]
+
+
+def unlisted(folder: str, error: OSError) -> None:
+    """A folder that cannot be listed, as an error for the user."""
+    raise PipelineError(f"{display_path(folder)}: cannot read folder: {error.strerror or error}")
+
+
+def iter_files(targets: list[Target], archives: list[Archive], skip: Iterable[str] = (),
+               on_error: OnError = unlisted) -> Iterator[Walked]:
     """Every file named, and every file under each folder named, each placed in the
     innermost archive whose folder holds it (see ``iter_named``)."""
     folder, archive = None, None
-    for file, shown in iter_named([t.path for t in targets], skip):
+    for file, shown in iter_named([t.path for t in targets], skip, on_error):
         here = os.path.dirname(file)
         if here != folder:
             folder, archive = here, innermost(archives, file)
         yield Walked(archive, within(file, archive.root), file, shown)
 
 
-def iter_named(paths: list[str], skip: Iterable[str] = ()) -> Iterator[tuple[str, str]]:
+def iter_named(paths: list[str], skip: Iterable[str] = (), on_error: OnError = unlisted) -> Iterator[tuple[str, str]]:
     """(absolute path, path as shown) of every file named, and every file under each
     folder named, in sorted order.
 
@@ -80,7 +92,8 @@ def iter_named(paths: list[str], skip: Iterable[str] = ()) -> Iterator[tuple[str
     dot) are skipped unless named, as are the paths in ``skip`` (the database being
     written). A file named twice (as itself and within its folder, or within two
     folders named) is given once. What is remembered to do so is the paths named,
-    not the files found: memory does not grow with the number of files.
+    not the files found: memory does not grow with the number of files. A folder
+    that cannot be listed is told to ``on_error``, and its files are not given.
     """
     skip = set(skip)
     folders = {p for p in paths if os.path.isdir(p)}
@@ -94,7 +107,7 @@ def iter_named(paths: list[str], skip: Iterable[str] = ()) -> Iterator[tuple[str
             if path not in skip:
                 yield path, display_path(path)
             continue
-        for root, names in _walk(path, folders, done):
+        for root, names in _walk(path, folders, done, on_error):
             # Shown as the folder is, and named within it: display_path once per
             # folder rather than once per file.
             shown = display_path(root)
@@ -112,11 +125,14 @@ def iter_named(paths: list[str], skip: Iterable[str] = ()) -> Iterator[tuple[str
                 yield file, prefix + name
 
 
-def _walk(folder: str, folders: set[str], done: set[str]) -> Iterator[tuple[str, list[str]]]:
+def _walk(folder: str, folders: set[str], done: set[str], on_error: OnError) -> Iterator[tuple[str, list[str]]]:
     """Each folder under ``folder`` (itself first) with the names of its files, in
     sorted order, leaving out hidden ones and named folders already walked (and
     noting those walked into)."""
-    for root, dirs, names in os.walk(folder):
+    def cannot_list(error: OSError) -> None:
+        on_error(error.filename or folder, error)
+
+    for root, dirs, names in os.walk(folder, onerror=cannot_list):
         kept = []
         for d in sorted(dirs):
             below = os.path.join(root, d)
@@ -228,17 +244,29 @@ class _Listings:
         self.names: dict[str, Optional[frozenset]] = {}
 
     def exists(self, file: str) -> bool:
-        """``os.path.lexists(file)``: a file, folder or link, even a broken one, is there."""
+        """Whether a file, folder or link, even a broken one, is there, or may be: only a
+        file the system says does not exist is gone, never one that cannot be looked
+        at (in a folder that cannot be listed or gone through)."""
         folder, name = os.path.split(file)
         if folder not in self.names:
             try:
                 names: Optional[frozenset] = frozenset(os.listdir(folder))
             except (FileNotFoundError, NotADirectoryError):
                 names = frozenset()
-            except OSError:  # a folder that can be gone through but not listed: ask of each file
+            except OSError:  # a folder that cannot be listed: ask of each file
                 names = None
             if len(self.names) >= self.KEEP:
                 del self.names[next(iter(self.names))]
             self.names[folder] = names
         names = self.names[folder]
-        return os.path.lexists(file) if names is None else name in names
+        return _there(file) if names is None else name in names
+
+
+def _there(file: str) -> bool:
+    try:
+        os.lstat(file)
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except OSError:  # cannot be told: there, as far as anyone knows
+        return True
+    return True

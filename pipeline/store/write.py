@@ -135,6 +135,15 @@ class Writer:
         if len(self.batch) + len(self.touched) >= BATCH_FILES or self.batch_bytes >= BATCH_BYTES:
             self.flush()
 
+    def unlisted(self, folder: str, error: OSError) -> None:
+        """A folder the load cannot list: an error; the files in it are not read, and
+        none of them is taken for gone (``plan.find_gone``)."""
+        result = FileResult(display_path(folder), "failed", [Issue(
+            1, "unreadable", f"cannot read folder: {error.strerror or error}; the files in it are left as they "
+            "were loaded", "error")])
+        self.report.failed.append(result)
+        self._tell(result)
+
     def unchanged(self, shown: str) -> None:
         self.report.unchanged += 1
         self._tell(FileResult(shown, "unchanged"))
