@@ -461,11 +461,15 @@ def parse(paths, engine, out, scheduler, workers, archive, blog_author, blog_zon
     except OSError as error:
         raise click.ClickException(f"{error.filename or out}: {error.strerror or error}")
     rows = report.rows
+    for line in report.not_walked:
+        click.echo(line, err=True)
     click.echo(f"{report.files:,} files parsed into {report.batches:,} {'shard' if report.batches == 1 else 'shards'} "
                f"by {report.workers} workers: "
                f"{rows.get('posts', 0):,} posts, {rows.get('comments', 0):,} comments, "
                f"{rows.get('failed', 0):,} files with errors (reported when loaded): {out}", err=True)
     click.echo(f"Load them with: pipeline load --from-shards {out}", err=True)
+    if report.not_walked:
+        sys.exit(1)
 
 
 def _print_parse(file: Path) -> None:

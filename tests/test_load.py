@@ -469,3 +469,24 @@ def test_a_file_that_cannot_be_looked_at_is_not_taken_for_gone(archive, monkeypa
     refuse_below(monkeypatch, archive)
     report = load_paths(db, [archive])
     assert report.removed == 0 and snapshot(db) == before
+
+
+def test_a_file_whose_name_is_not_utf8_is_an_error_and_the_rest_load(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+    from pipeline.cli import cli
+
+    samples = sorted(RAW.glob("*.txt"))
+    (tmp_path / "raw").mkdir()
+    shutil.copy(samples[0], tmp_path / "raw")
+    # A name in Latin-1, as an old archive or another system may give one.
+    with open(os.path.join(os.fsencode(tmp_path / "raw"), b"caf\xe9.txt"), "wb") as f:
+        f.write(samples[1].read_bytes())
+    monkeypatch.chdir(tmp_path)
+    for args in (["load", "raw", "--db", "blog.db"], ["load", "raw", os.fsdecode(b"raw/caf\xe9.txt"), "--db", "b.db"]):
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 1, result.output
+        assert ("raw/caf\ufffd.txt:1: the file name is not UTF-8, as the database records names: rename the file "
+                "to load it") in result.stderr
+        assert "Traceback" not in result.output
+        db = open_database(tmp_path / args[-1])
+        assert db.execute("SELECT count(*) FROM sources").fetchone()[0] == 1

@@ -336,3 +336,17 @@ def test_a_takeout_feed_of_comments_only_loads_from_shards_as_in_a_load(client, 
     assert tables(tmp_path / "shards.db") == tables(tmp_path / "direct.db")
     assert [(t.path.rsplit("/", 3)[-3], t.status, t.note[:40]) for t in told if t.note] == [
         ("Comments", "loaded", "comments without their posts in this fil")]
+
+
+def test_the_plan_tells_of_a_file_whose_name_is_not_utf8_and_gives_the_rest(tmp_path):
+    from pipeline.store.shards import plan_files
+
+    (tmp_path / "raw").mkdir()
+    (tmp_path / "raw" / "good.txt").write_text("A post\n")
+    with open(os.path.join(os.fsencode(tmp_path / "raw"), b"caf\xe9.txt"), "wb") as f:
+        f.write(b"Another post\n")
+    told = []
+    _, specs = plan_files([tmp_path / "raw"], on_error=lambda path, reason: told.append((path, reason)))
+    assert [spec.path for spec in specs] == ["good.txt"]
+    [(path, reason)] = told
+    assert path.endswith("caf\udce9.txt") and "not UTF-8" in reason

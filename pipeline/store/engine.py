@@ -24,6 +24,7 @@ import dask.bag
 from distributed import Client, LocalCluster, as_completed
 
 from .archives import real
+from .plan import display_path
 from .shards import ShardsError, clear_shards, iter_batches, plan_files, shard_tables, write_manifest, write_shard
 
 # A batch holds at most this many files, or this many bytes (but for a larger file,
@@ -43,6 +44,7 @@ class ShardsReport:
     batches: int = 0
     rows: dict[str, int] = field(default_factory=dict)
     workers: int = 0
+    not_walked: list[str] = field(default_factory=list)  # "PATH:1: reason" of what the walk could not give
 
 
 def _write_batch(item: tuple[str, int, list]) -> dict[str, int]:
@@ -95,12 +97,16 @@ def parse_to_shards(paths: Iterable[str | os.PathLike], out: str | os.PathLike, 
     the workers must see the files and ``out`` at the same paths, and run this same
     version of the pipeline.
 
-    Raises ShardsError when ``out`` cannot be used or no file is found.
+    A folder the walk cannot list and a file whose name is not UTF-8 are not parsed,
+    and said in ``ShardsReport.not_walked``. Raises ShardsError when ``out`` cannot
+    be used or no file is found.
     """
     paths = [Path(p) for p in paths]
     out = Path(out)
     _check_out(out, paths, force)
-    archives, specs = plan_files(paths, archive, blog_author, blog_zone=blog_zone)
+    not_walked: list[str] = []
+    archives, specs = plan_files(paths, archive, blog_author, blog_zone=blog_zone,
+                                 on_error=lambda path, reason: not_walked.append(f"{display_path(path)}:1: {reason}"))
     specs = list(specs)
     if not specs:
         raise ShardsError("no files to parse under " + ", ".join(map(str, paths)))
@@ -118,7 +124,7 @@ def parse_to_shards(paths: Iterable[str | os.PathLike], out: str | os.PathLike, 
         batches = list(iter_batches(specs, per_batch, BATCH_BYTES))
         items = [(str(out.resolve()), number, files) for number, files in enumerate(batches)]
         bag = dask.bag.from_sequence(items, npartitions=len(items)).map(_write_batch)
-        report = ShardsReport(files=len(specs), batches=len(batches), workers=threads)
+        report = ShardsReport(files=len(specs), batches=len(batches), workers=threads, not_walked=not_walked)
         futures = client.compute(bag.to_delayed())
         for future in as_completed(futures):
             for counts in future.result():

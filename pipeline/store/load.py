@@ -145,7 +145,7 @@ def _load(db, paths, archive_name, blog_author, blog_zone, keep_missing, on_file
     timings = report.timings
     timings.update(dict.fromkeys(STAGES, 0.0))
     try:
-        walked = iter_files(targets, archives, skip=_database_files(db), on_error=writer.unlisted)
+        walked = iter_files(targets, archives, skip=_database_files(db), on_error=writer.not_walked)
         with timed(timings, "files (parsed and written)"):
             feeds = _load_all(writer, _jobs(db, walked, writer), workers)
         if not keep_missing:
@@ -348,7 +348,7 @@ def orphan_rows(db: sqlite_utils.Database) -> list[Orphan]:
 def count_files(paths: Iterable[str | os.PathLike], db_path: Optional[str | os.PathLike] = None) -> int:
     """How many files a load of ``paths`` walks (for a progress bar): a walk of its own."""
     skip = database_files(db_path) if db_path else set()
-    return sum(1 for _ in iter_named([real(p) for p in paths], skip, on_error=lambda folder, error: None))
+    return sum(1 for _ in iter_named([real(p) for p in paths], skip, on_error=lambda path, reason: None))
 
 
 def database_files(path: str | os.PathLike) -> set[str]:

@@ -55,25 +55,44 @@ class Gone:
 
 
 def display_path(path: str | os.PathLike) -> str:
-    """A path as shown to the user: relative to the working directory when under it."""
+    """A path as shown to the user: relative to the working directory when under it
+    (bytes of a name that are not UTF-8 shown as U+FFFD)."""
     absolute = os.path.abspath(path)
     relative = os.path.relpath(absolute)
     chosen = absolute if relative.startswith("..") else relative
-    return Path(chosen).as_posix()
+    shown = Path(chosen).as_posix()
+    return shown if shown.isascii() else shown.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
-# Told of a folder the walk cannot list (its path and the error); by default such a
-# folder is an error that ends the walk (``unlisted``).
-OnError = Callable[[str, OSError], None]
+CANNOT_LIST = "cannot read folder"
+# Why a file whose name is not UTF-8 (a name from an old archive or another system)
+# is not loaded: paths are recorded as text.
+NAME_NOT_UTF8 = "the file name is not UTF-8, as the database records names: rename the file to load it"
 
 
-def unlisted(folder: str, error: OSError) -> None:
-    """A folder that cannot be listed, as an error for the user."""
-    raise PipelineError(f"{display_path(folder)}: cannot read folder: {error.strerror or error}")
+def _recordable(path: str) -> bool:
+    if path.isascii():
+        return True
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+# Told of what the walk cannot give (a folder it cannot list, a file whose name the
+# database cannot record), with why; by default that is an error that ends the walk
+# (``not_walked``).
+OnError = Callable[[str, str], None]
+
+
+def not_walked(path: str, reason: str) -> None:
+    """What the walk cannot give, as an error for the user."""
+    raise PipelineError(f"{display_path(path)}: {reason}")
 
 
 def iter_files(targets: list[Target], archives: list[Archive], skip: Iterable[str] = (),
-               on_error: OnError = unlisted) -> Iterator[Walked]:
+               on_error: OnError = not_walked) -> Iterator[Walked]:
     """Every file named, and every file under each folder named, each placed in the
     innermost archive whose folder holds it (see ``iter_named``)."""
     folder, archive = None, None
@@ -84,7 +103,7 @@ def iter_files(targets: list[Target], archives: list[Archive], skip: Iterable[st
         yield Walked(archive, within(file, archive.root), file, shown)
 
 
-def iter_named(paths: list[str], skip: Iterable[str] = (), on_error: OnError = unlisted) -> Iterator[tuple[str, str]]:
+def iter_named(paths: list[str], skip: Iterable[str] = (), on_error: OnError = not_walked) -> Iterator[tuple[str, str]]:
     """(absolute path, path as shown) of every file named, and every file under each
     folder named, in sorted order.
 
@@ -93,7 +112,8 @@ def iter_named(paths: list[str], skip: Iterable[str] = (), on_error: OnError = u
     written). A file named twice (as itself and within its folder, or within two
     folders named) is given once. What is remembered to do so is the paths named,
     not the files found: memory does not grow with the number of files. A folder
-    that cannot be listed is told to ``on_error``, and its files are not given.
+    that cannot be listed, and a file whose name is not UTF-8, are told to
+    ``on_error`` and not given.
     """
     skip = set(skip)
     folders = {p for p in paths if os.path.isdir(p)}
@@ -104,8 +124,12 @@ def iter_named(paths: list[str], skip: Iterable[str] = (), on_error: OnError = u
             continue
         done.add(path)
         if path not in folders:
-            if path not in skip:
+            if path in skip:
+                continue
+            if _recordable(path):
                 yield path, display_path(path)
+            else:
+                on_error(path, NAME_NOT_UTF8)
             continue
         for root, names in _walk(path, folders, done, on_error):
             # Shown as the folder is, and named within it: display_path once per
@@ -122,7 +146,10 @@ def iter_named(paths: list[str], skip: Iterable[str] = (), on_error: OnError = u
                     if file in done:
                         continue
                     done.add(file)
-                yield file, prefix + name
+                if _recordable(file):
+                    yield file, prefix + name
+                else:
+                    on_error(file, NAME_NOT_UTF8)
 
 
 def _walk(folder: str, folders: set[str], done: set[str], on_error: OnError) -> Iterator[tuple[str, list[str]]]:
@@ -130,7 +157,7 @@ def _walk(folder: str, folders: set[str], done: set[str], on_error: OnError) -> 
     sorted order, leaving out hidden ones and named folders already walked (and
     noting those walked into)."""
     def cannot_list(error: OSError) -> None:
-        on_error(error.filename or folder, error)
+        on_error(error.filename or folder, f"{CANNOT_LIST}: {error.strerror or error}")
 
     for root, dirs, names in os.walk(folder, onerror=cannot_list):
         kept = []

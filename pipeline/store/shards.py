@@ -47,7 +47,7 @@ from .archives import (Archive, all_archives, apply_settings, ensure_archive, ma
                        set_reader)
 from .finish import ensure_finished
 from .load import orphan_rows, read_feed, stoppable
-from .plan import Job, iter_files
+from .plan import Job, OnError, iter_files, not_walked
 from .rows import COLUMNS, LOCAL_BITS, TABLES, THREAD_TABLES, FileRows, ThreadRows, file_id, rows_of
 from .schema import SCHEMA_VERSION, ensure_schema, schema_path
 from .work import Feed, Parsed, PartRows, Touched, part_rows, read_and_parse, unreadable
@@ -145,9 +145,11 @@ def part_name(batch: int) -> str:
 # -- planning: which files, in which archives, in which batches --------------------------------
 
 def plan_files(paths: Iterable[str | os.PathLike], archive: Optional[str] = None, blog_author: Optional[str] = None,
-               skip: Iterable[str] = (), blog_zone: Optional[str] = None) -> tuple[list[Archive], Iterator[FileSpec]]:
+               skip: Iterable[str] = (), blog_zone: Optional[str] = None,
+               on_error: OnError = not_walked) -> tuple[list[Archive], Iterator[FileSpec]]:
     """The archives of the paths named and every file under them, in the order a load
-    walks them, each in the archive a load into a new database would put it.
+    walks them, each in the archive a load into a new database would put it; what
+    the walk cannot give is told to ``on_error`` (``plan.iter_named``).
 
     The archives are settled as ``pipeline load`` settles them, by the same code, in
     a database of its own in memory: named after their folders unless ``archive``;
@@ -162,7 +164,7 @@ def plan_files(paths: Iterable[str | os.PathLike], archive: Optional[str] = None
     by_id = {a.id: a for a in archives}
 
     def specs() -> Iterator[FileSpec]:
-        for walked in iter_files(targets, archives, skip):
+        for walked in iter_files(targets, archives, skip, on_error):
             placed = by_id[walked.archive.id]
             yield FileSpec(placed.id, placed.name, walked.path, walked.file, walked.shown, placed.blog_author,
                            placed.blog_zone)

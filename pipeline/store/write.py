@@ -25,7 +25,7 @@ from ..model import Issue
 from ..read.feed import COMMENTS_ONLY
 from ..read.sniff import EXPORT, PAGE, TAKEOUT
 from .finish import SEARCHED, mark_unfinished, timed
-from .plan import Job, display_path
+from .plan import CANNOT_LIST, Job, display_path
 from .rows import COLUMNS, COPY, INSERTS, SUPERSEDED, TABLES, FileRows, ThreadRows, held_rows, insert_into, next_block
 from .schema import drop_secondary_indexes
 from .stop import whole
@@ -135,12 +135,12 @@ class Writer:
         if len(self.batch) + len(self.touched) >= BATCH_FILES or self.batch_bytes >= BATCH_BYTES:
             self.flush()
 
-    def unlisted(self, folder: str, error: OSError) -> None:
-        """A folder the load cannot list: an error; the files in it are not read, and
-        none of them is taken for gone (``plan.find_gone``)."""
-        result = FileResult(display_path(folder), "failed", [Issue(
-            1, "unreadable", f"cannot read folder: {error.strerror or error}; the files in it are left as they "
-            "were loaded", "error")])
+    def not_walked(self, path: str, reason: str) -> None:
+        """What the walk cannot give (``plan.iter_named``): an error. A folder it cannot
+        list is not read, and none of its files is taken for gone (``plan.find_gone``)."""
+        if reason.startswith(CANNOT_LIST):
+            reason += "; the files in it are left as they were loaded"
+        result = FileResult(display_path(path), "failed", [Issue(1, "unreadable", reason, "error")])
         self.report.failed.append(result)
         self._tell(result)
 
