@@ -139,8 +139,10 @@ def parse_feed(path: str, data: bytes) -> ParsedFile:
 
 
 def feed_file(path: str, data: bytes | None, report: FeedReport, threads: list[Thread], *, sha256: str = "",
-              size: int = 0, line_count: int = 0) -> ParsedFile:
-    """The parse result of a feed whose reading ``report`` describes."""
+              size: int = 0, line_count: int = 0, has_posts: Optional[bool] = None) -> ParsedFile:
+    """The parse result of a feed whose reading ``report`` describes. ``has_posts``:
+    whether it holds posts, where ``threads`` are not all of them (a feed loaded in
+    parts gives none here)."""
     issues = sorted(report.issues, key=lambda issue: issue.line)
     if data is not None:
         parsed = _file(path, data, report.format, FEED, threads, issues)
@@ -149,7 +151,7 @@ def feed_file(path: str, data: bytes | None, report: FeedReport, threads: list[T
     # A feed that gives no time of its own (Takeout's) has its latest entry's.
     parsed.blog_id, parsed.feed_updated = report.blog_id, report.updated or report.latest
     parsed.skipped = dict(report.skipped)
-    if not threads and report.issues and not report.skipped:
+    if not (threads if has_posts is None else has_posts) and report.issues and not report.skipped:
         parsed.issues.append(Issue(1, "empty", "no post could be read from the feed", "error"))
     return parsed
 

@@ -161,7 +161,7 @@ def test_a_cut_off_export_keeps_the_entries_read_whole_and_says_where():
     whole = parse_file(str(DATA / "export-full.xml"))
     cut = parse_file(str(DATA / "hostile-truncated.xml"))
     [broken] = [i for i in cut.issues if i.kind == "broken-file"]
-    assert broken.line == 107 and broken.severity == "warning" and "entries read whole before it are kept" \
+    assert broken.line == 107 and broken.severity == "warning" and "the entries read whole are kept" \
         in broken.message
     # Every comment kept is as the whole file has it; the one cut into is not kept.
     complete = {c.remote_id: c.body for t in whole.threads for c in t.comments}
@@ -928,3 +928,56 @@ def test_of_two_exports_of_a_blog_the_newer_is_told_by_its_instant_whatever_its_
                                        ON a.id = s.archive_id WHERE s.held_by IS NOT NULL""").fetchall()
         assert held == "older" and "older export" in note, order
         assert not check_database(db), order
+
+
+@pytest.mark.parametrize("damage", [b"\0", b"&#xD800;", b"\xe9", b"\x1b"])
+def test_a_character_xml_does_not_allow_is_left_out_and_every_entry_kept(tmp_path, damage):
+    # The parser reads a file ahead of the entries it gives: an error in one entry was
+    # once put down to another, read along with it, and that one left out.
+    entries = [export_entry(77, 11, "post")] + [export_entry(77, n, "comment", post=11) for n in range(12, 40)]
+    data = export(77, *entries).replace(b"Text of entry 33", damage + b"Text of entry 33")
+    (tmp_path / "raw").mkdir()
+    (tmp_path / "raw" / "blog.xml").write_bytes(data)
+    told = []
+    db = open_database(tmp_path / "blog.db")
+    report = load_paths(db, [tmp_path / "raw"], on_file=told.append)
+    assert report.loaded == 1 and not report.failed
+    assert db.execute("SELECT count(*) FROM posts").fetchone()[0] == 1
+    bodies = dict(db.execute("SELECT remote_id, body FROM comments").fetchall())
+    assert len(bodies) == 28 and bodies["33"].endswith("Text of entry 33.")
+    [issue] = [i for t in told for i in t.issues]
+    assert issue.kind == "invalid-character" and "every entry is kept" in issue.message
+    assert not any(t.note for t in told)
+
+
+@pytest.mark.parametrize("cut_in", ["post-13", "post-25", "</feed>"])
+def test_a_cut_off_export_keeps_what_it_holds_whole_and_is_no_failure(tmp_path, cut_in):
+    entries = [export_entry(77, 11, "post")] + [export_entry(77, n, "comment", post=11) for n in range(12, 40)]
+    data = export(77, *entries)
+    (tmp_path / "raw").mkdir()
+    (tmp_path / "raw" / "blog.xml").write_bytes(data[:data.index(cut_in.encode())])
+    told = []
+    db = open_database(tmp_path / "blog.db")
+    report = load_paths(db, [tmp_path / "raw"], on_file=told.append)
+    assert report.loaded == 1 and not report.failed
+    kept = {row[0] for row in db.execute("SELECT remote_id FROM comments")}
+    whole = set(range(12, int(cut_in[5:]))) if cut_in.startswith("post") else set(range(12, 40))
+    assert kept == {str(n) for n in whole}
+    [issue] = [i for t in told for i in t.issues]
+    assert issue.kind == "broken-file" and issue.severity == "warning"
+    assert db.execute("SELECT layout FROM sources").fetchone()[0] == "feed"
+
+
+def test_a_broken_tag_leaves_out_the_entry_it_stands_in_and_no_other(tmp_path):
+    entries = [export_entry(77, 11, "post")] + [export_entry(77, n, "comment", post=11) for n in range(12, 40)]
+    data = export(77, *entries).replace(b"<title type='text'>Entry 30</title>", b"<title type='text'>Entry 30</titel>")
+    parsed = parse_file_bytes(tmp_path, data)
+    kept = {c.remote_id for t in parsed.threads for c in t.comments}
+    assert kept == {str(n) for n in range(12, 40)} - {"30"}
+    assert [i.kind for i in parsed.issues] == ["broken-file"]
+
+
+def parse_file_bytes(tmp_path, data):
+    path = tmp_path / "blog.xml"
+    path.write_bytes(data)
+    return parse_file(str(path))

@@ -116,27 +116,56 @@ def iter_entries(source: BinaryIO, report: FeedReport, line_offset: int = 0) -> 
             yield entry
 
 
+# The parser is given the file this much at a time, so that an error it meets is
+# known to stand among the few entries read with it, not anywhere in a larger piece
+# read ahead (``_iter_elements``). Reading no more at a time costs no more.
+_READ_BYTES = 1024
+# Errors that leave the entry they stand in whole: a character XML does not allow (a
+# control character, a reference to one, bytes not of the file's encoding), which
+# the parser leaves out. Any other error (a tag cut off, or closed by another) may
+# have cost the entry it stands in a part of itself.
+_CHARACTER_ERRORS = frozenset({"ERR_INVALID_CHAR", "ERR_INVALID_CHARREF", "ERR_INVALID_ENCODING"})
+
+
+class _Pieces:
+    """A file read ``_READ_BYTES`` at a time, however much is asked for."""
+
+    def __init__(self, source: BinaryIO):
+        self.source = source
+
+    def read(self, n: int = -1) -> bytes:
+        return self.source.read(_READ_BYTES if n is None or n < 0 or n > _READ_BYTES else n)
+
+
 def _iter_elements(source: BinaryIO, report: FeedReport, line_offset: int = 0) -> Iterator:
-    """Each whole entry element of a feed, let go of once the caller is done with it."""
-    # Only the ends of entries reach Python: the feed's own fields are read from the
-    # root when the first entry ends, before anything is let go.
-    context = lxml.etree.iterparse(source, events=("end",), tag="{*}entry", **xml_parser_options())
-    errors_seen = 0
+    """Each whole entry element of a feed, let go of once the caller is done with it.
+
+    An entry is whole unless an error that may cut an entry was met between its
+    start and its end: the parser, recovering, closes what the error left open (a
+    file cut off ends the entry it cut into). Errors are noted as they are met, a
+    little of the file at a time, so each is put down to the entry it stands in.
+    """
+    # Only the starts and ends of entries reach Python: the feed's own fields are read
+    # from the root when the first entry ends, before anything is let go.
+    context = lxml.etree.iterparse(_Pieces(source), events=("start", "end"), tag="{*}entry",
+                                   **xml_parser_options())
+    errors = _Errors(report, line_offset)
+    opened: list[int] = []  # for each entry open, the errors that may cut one met before it
     first = True
     try:
-        for _, element in context:
+        for event, element in context:
+            errors.note(context.error_log)
+            if event == "start":
+                opened.append(errors.cutting)
+                continue
+            cutting_before = opened.pop() if opened else 0
             parent = element.getparent()
             if parent is None or parent.getparent() is not None:
                 continue  # an entry inside something else than the feed
             if first:
                 _feed(parent, report)
                 first = False
-            log = context.error_log
-            cut = False
-            if len(log) > errors_seen:  # closed by the parser's recovery: cut off, not whole
-                cut = any(error.level_name == "FATAL" for error in list(log)[errors_seen:])
-                errors_seen = len(log)
-            if not cut:
+            if errors.cutting == cutting_before:
                 yield element
             # Let go of what was read: the entry, and what came before it.
             element.clear()
@@ -147,13 +176,54 @@ def _iter_elements(source: BinaryIO, report: FeedReport, line_offset: int = 0) -
         report.issues.append(Issue((error.lineno or 1) + line_offset, "broken-file",
                                    f"not well-formed XML: {error.msg}; the entries before it are kept", "warning"))
         return
-    for error in context.error_log:
-        if error.level_name == "FATAL":
-            report.recovered = True
-            report.issues.append(Issue((error.line or 1) + line_offset, "broken-file",
-                                       f"not well-formed XML: {error.message.strip()}; the entries read whole before "
-                                       "it are kept", "warning"))
-            break
+    errors.note(context.error_log)
+    errors.tell()
+
+
+class _Errors:
+    """The errors the parser met in a feed, as they are met: how many may cut an
+    entry, the first of them, and the characters left out."""
+
+    def __init__(self, report: FeedReport, line_offset: int):
+        self.report = report
+        self.line_offset = line_offset
+        self.seen = 0
+        self.cutting = 0
+        self.first_cutting = None
+        self.characters = 0
+        self.first_character = None
+
+    def note(self, log) -> None:
+        if len(log) == self.seen:
+            return
+        for error in list(log)[self.seen:]:
+            if error.level_name != "FATAL":
+                continue
+            if error.type_name in _CHARACTER_ERRORS:
+                self.characters += 1
+                self.first_character = self.first_character or error
+            else:
+                self.cutting += 1
+                self.first_cutting = self.first_cutting or error
+        self.seen = len(log)
+
+    def tell(self) -> None:
+        """Say in the report what was met: the first error that may cut an entry, and
+        the characters left out."""
+        if self.first_cutting is not None:
+            error = self.first_cutting
+            self.report.recovered = True
+            self.report.issues.append(Issue(
+                (error.line or 1) + self.line_offset, "broken-file",
+                f"not well-formed XML: {error.message.strip()}; the entries read whole are kept, an entry it cut "
+                "into is not", "warning"))
+        if self.first_character is not None:
+            error = self.first_character
+            many = f"{self.characters} characters" if self.characters > 1 else "a character"
+            self.report.issues.append(Issue(
+                (error.line or 1) + self.line_offset, "invalid-character",
+                f"{many} that XML does not allow left out of the text (the first at column {error.column}: "
+                f"{error.message.strip()}); every entry is kept", "warning"))
 
 
 def _feed(root, report: FeedReport) -> None:
@@ -198,7 +268,15 @@ def _children(element) -> dict[str, list]:
 
 def _text(children: dict[str, list], name: str) -> Optional[str]:
     found = children.get(name)
-    return found[0].text if found else None
+    if not found:
+        return None
+    try:
+        return found[0].text
+    except UnicodeDecodeError:
+        # A reference to a character XML does not allow (&#xD800;), which the parser,
+        # recovering, kept as bytes that are no UTF-8: each such character as U+FFFD.
+        return lxml.etree.tostring(found[0], method="text", encoding="utf-8", with_tail=False).decode(
+            "utf-8", "replace") or None
 
 
 def _head(children, report: FeedReport) -> Optional[tuple[str, Optional[str], str, Optional[str]]]:

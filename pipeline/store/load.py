@@ -229,7 +229,8 @@ def read_feed(feed: Feed, workers: Optional[int] = 1) -> Iterator[tuple[FileRows
                                         lambda ranges: iter_results(ranges, workers, 1, 2))
         threads = iter_set_aside(spools, report)
         first = next(threads, None)  # the posts grouped, and what was left out counted, by now
-        parsed = feed_file(job.path, None, report, [], sha256=feed.sha256, size=feed.size, line_count=feed.lines)
+        parsed = feed_file(job.path, None, report, [], sha256=feed.sha256, size=feed.size, line_count=feed.lines,
+                           has_posts=first is not None)
         parsed.mtime_ns = feed.mtime_ns
         if first is None and report.skipped[ORPHANS]:
             parsed.layout_note = COMMENTS_ONLY
