@@ -968,13 +968,24 @@ def test_a_cut_off_export_keeps_what_it_holds_whole_and_is_no_failure(tmp_path, 
     assert db.execute("SELECT layout FROM sources").fetchone()[0] == "feed"
 
 
-def test_a_broken_tag_leaves_out_the_entry_it_stands_in_and_no_other(tmp_path):
+@pytest.mark.parametrize("broken", [30, 12, 39])
+def test_a_broken_tag_leaves_out_the_entry_it_stands_in_and_no_other(tmp_path, monkeypatch, broken):
+    from pipeline.read import feed
+
     entries = [export_entry(77, 11, "post")] + [export_entry(77, n, "comment", post=11) for n in range(12, 40)]
-    data = export(77, *entries).replace(b"<title type='text'>Entry 30</title>", b"<title type='text'>Entry 30</titel>")
+    data = export(77, *entries).replace(f"<title type='text'>Entry {broken}</title>".encode(),
+                                        f"<title type='text'>Entry {broken}</titel>".encode())
+    want = {str(n) for n in range(12, 40)} - {str(broken)}
     parsed = parse_file_bytes(tmp_path, data)
-    kept = {c.remote_id for t in parsed.threads for c in t.comments}
-    assert kept == {str(n) for n in range(12, 40)} - {"30"}
+    assert {c.remote_id for t in parsed.threads for c in t.comments} == want
     assert [i.kind for i in parsed.issues] == ["broken-file"]
+    # Loaded, in ranges on several cores: read again as a whole, carefully, alike.
+    monkeypatch.setattr(feed, "RANGE_BYTES", 2000)
+    (tmp_path / "raw").mkdir()
+    (tmp_path / "raw" / "blog.xml").write_bytes(data)
+    db = open_database(tmp_path / "blog.db")
+    load_paths(db, [tmp_path / "raw"], workers=2)
+    assert {row[0] for row in db.execute("SELECT remote_id FROM comments")} == want
 
 
 def parse_file_bytes(tmp_path, data):

@@ -95,16 +95,18 @@ class FeedReport:
         self.recovered = self.recovered or other.recovered
 
 
-def iter_entries(source: BinaryIO, report: FeedReport, line_offset: int = 0) -> Iterator[Entry]:
+def iter_entries(source: BinaryIO, report: FeedReport, line_offset: int = 0, careful: bool = False) -> Iterator[Entry]:
     """Every post, page and comment entry of a feed, in file order.
 
     Drafts, trashed entries, settings and templates are counted in ``report.skipped``,
     not given. Should the file be cut off or broken, the entries read whole before
     the break are given and the break is an issue in ``report.issues``; an entry
     the break cut into is not given. ``line_offset`` is added to every line number
-    (``source`` being a range of a file, read after the file's header).
+    (``source`` being a range of a file, read after the file's header). ``careful``
+    reads a file known to be broken so as to put each error down to the entry it
+    stands in (see ``_iter_elements``).
     """
-    for element in _iter_elements(source, report, line_offset):
+    for element in _iter_elements(source, report, line_offset, careful):
         try:
             entry = _entry(element, report)
         except Exception as error:  # a fault of the reader's own: this entry is left out, the file goes on
@@ -116,10 +118,10 @@ def iter_entries(source: BinaryIO, report: FeedReport, line_offset: int = 0) -> 
             yield entry
 
 
-# The parser is given the file this much at a time, so that an error it meets is
-# known to stand among the few entries read with it, not anywhere in a larger piece
-# read ahead (``_iter_elements``). Reading no more at a time costs no more.
-_READ_BYTES = 1024
+# A broken file is given to the parser this much at a time, so that an error it
+# meets is known to stand in the entry being read, not anywhere in a larger piece
+# read ahead (``_iter_elements``).
+_CAREFUL_BYTES = 64
 # Errors that leave the entry they stand in whole: a character XML does not allow (a
 # control character, a reference to one, bytes not of the file's encoding), which
 # the parser leaves out. Any other error (a tag cut off, or closed by another) may
@@ -128,37 +130,43 @@ _CHARACTER_ERRORS = frozenset({"ERR_INVALID_CHAR", "ERR_INVALID_CHARREF", "ERR_I
 
 
 class _Pieces:
-    """A file read ``_READ_BYTES`` at a time, however much is asked for."""
+    """A file read ``_CAREFUL_BYTES`` at a time, however much is asked for."""
 
     def __init__(self, source: BinaryIO):
         self.source = source
 
     def read(self, n: int = -1) -> bytes:
-        return self.source.read(_READ_BYTES if n is None or n < 0 or n > _READ_BYTES else n)
+        return self.source.read(_CAREFUL_BYTES if n is None or n < 0 or n > _CAREFUL_BYTES else n)
 
 
-def _iter_elements(source: BinaryIO, report: FeedReport, line_offset: int = 0) -> Iterator:
+def _iter_elements(source: BinaryIO, report: FeedReport, line_offset: int = 0, careful: bool = False) -> Iterator:
     """Each whole entry element of a feed, let go of once the caller is done with it.
 
-    An entry is whole unless an error that may cut an entry was met between its
-    start and its end: the parser, recovering, closes what the error left open (a
-    file cut off ends the entry it cut into). Errors are noted as they are met, a
-    little of the file at a time, so each is put down to the entry it stands in.
+    An entry is whole unless an error that may cut an entry was met while it was
+    read: the parser, recovering, closes what the error left open (a file cut off
+    ends the entry it cut into). The parser reads ahead of the entries it gives, so
+    an error is known to stand in one entry only when the file is read ``careful``ly,
+    a little at a time, every entry's start noted: a file that meets such an error
+    (``report.recovered``) is to be read again so.
     """
-    # Only the starts and ends of entries reach Python: the feed's own fields are read
-    # from the root when the first entry ends, before anything is let go.
-    context = lxml.etree.iterparse(_Pieces(source), events=("start", "end"), tag="{*}entry",
-                                   **xml_parser_options())
+    # Only the starts (when careful) and ends of entries reach Python: the feed's own
+    # fields are read from the root when the first entry ends, before anything is let go.
+    if careful:
+        context = lxml.etree.iterparse(_Pieces(source), events=("start", "end"), tag="{*}entry",
+                                       **xml_parser_options())
+    else:
+        context = lxml.etree.iterparse(source, events=("end",), tag="{*}entry", **xml_parser_options())
     errors = _Errors(report, line_offset)
-    opened: list[int] = []  # for each entry open, the errors that may cut one met before it
+    opened: list[int] = []  # for each entry open, the errors that may cut one met before its start
     first = True
     try:
         for event, element in context:
+            ended = errors.cutting  # at the last event
             errors.note(context.error_log)
             if event == "start":
                 opened.append(errors.cutting)
                 continue
-            cutting_before = opened.pop() if opened else 0
+            cutting_before = opened.pop() if opened else ended
             parent = element.getparent()
             if parent is None or parent.getparent() is not None:
                 continue  # an entry inside something else than the feed
@@ -459,10 +467,20 @@ def _zone(name: str) -> zoneinfo.ZoneInfo:
 
 def iter_raw_threads(source: BinaryIO, report: FeedReport) -> Iterator[RawThread]:
     """Each post of a feed read from ``source`` with its comments, packed, one post at a
-    time, in file order (see ``iter_set_aside``)."""
+    time, in file order (see ``iter_set_aside``). A broken file is read again,
+    carefully, when ``source`` can be gone back in."""
     with tempfile.TemporaryDirectory(prefix="blog-pipeline-") as folder:
         path = os.path.join(folder, "range-0.db")
-        set_aside(iter_entries(source, report), path)
+        start = source.tell() if source.seekable() else None
+        found = FeedReport(format=report.format)
+        set_aside(iter_entries(source, found), path)
+        if found.recovered and start is not None:
+            os.unlink(path)
+            source.seek(start)
+            found = FeedReport(format=report.format)
+            set_aside(iter_entries(source, found, careful=True), path)
+        for name in (f.name for f in dataclasses.fields(FeedReport)):
+            setattr(report, name, getattr(found, name))
         yield from iter_set_aside([path], report)
 
 
@@ -561,6 +579,7 @@ class Range:
     lines_before: int  # line ends in the file before ``start``
     format: str
     spool: str
+    careful: bool = False  # read a broken file so as to tell which entries its errors cut (``iter_entries``)
 
 
 def cut_feed(path: str, pieces: int, fmt: str, folder: str) -> list[Range]:
@@ -700,7 +719,7 @@ def read_range(part: Range, stopped: Callable[[], bool] = lambda: False) -> Feed
     offset = part.lines_before - part.header.count(b"\n")
 
     def entries(source) -> Iterator[Entry]:
-        for count, entry in enumerate(iter_entries(source, report, offset)):
+        for count, entry in enumerate(iter_entries(source, report, offset, part.careful)):
             if count % 256 == 255 and stopped():
                 return
             yield entry
@@ -717,14 +736,16 @@ def set_aside_file(path: str, fmt: str, folder: str, pieces: int = 1,
     on several cores); returns what was found and the databases, in file order.
 
     Should any range meet something the parser had to recover from, the file is read
-    again as one range: the ranges of a broken file would not say what the whole says.
+    again as one range, carefully: the ranges of a broken file would not say what the
+    whole says, and only a careful reading tells which entries its errors cut.
     """
     ranges = cut_feed(path, pieces, fmt, folder)
     reports = list((run or _read_each)(ranges)) if len(ranges) > 1 else [read_range(ranges[0])]
-    if len(ranges) > 1 and any(report.recovered for report in reports):
+    if any(report.recovered for report in reports):
         for part in ranges:
             os.unlink(part.spool)
-        ranges = [Range(path, 0, os.path.getsize(path), b"", b"", 0, fmt, os.path.join(folder, "whole.db"))]
+        ranges = [Range(path, 0, os.path.getsize(path), b"", b"", 0, fmt, os.path.join(folder, "whole.db"),
+                        careful=True)]
         reports = [read_range(ranges[0])]
     report = reports[0]
     for other in reports[1:]:
