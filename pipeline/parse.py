@@ -23,6 +23,7 @@ from typing import BinaryIO, Iterator, Optional
 from .model import Issue, ParsedFile, Thread
 from .read import sniff
 from .read.decode import decode_bytes
+from .read.files import open_raw
 from .read.feed import FeedReport, iter_threads
 from .read.page import PageError, read_page
 from .read.split import find_non_dump, is_table, split_lines
@@ -185,7 +186,7 @@ def _left_out(path: str, data: bytes, what: str, description: str, **kwargs) -> 
 
 def parse_file(path: str) -> ParsedFile:
     """Read and parse one file, a feed whole. Raises OSError when it cannot be read."""
-    with open(path, "rb") as f:
+    with open_raw(path) as f:
         data = f.read()
     parsed = parse_bytes(path, data)
     if parsed.layout == FEED:

@@ -490,3 +490,23 @@ def test_a_file_whose_name_is_not_utf8_is_an_error_and_the_rest_load(tmp_path, m
         assert "Traceback" not in result.output
         db = open_database(tmp_path / args[-1])
         assert db.execute("SELECT count(*) FROM sources").fetchone()[0] == 1
+
+
+def test_a_pipe_or_a_device_in_a_folder_is_refused_at_once_and_the_rest_load(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+    from pipeline.cli import cli
+
+    (tmp_path / "raw").mkdir()
+    shutil.copy(sorted(RAW.glob("*.txt"))[0], tmp_path / "raw")
+    os.mkfifo(tmp_path / "raw" / "pipe.txt")  # reading it would wait for a writer for ever
+    os.symlink("/dev/zero", tmp_path / "raw" / "zeros.txt")  # reading it would never end
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["load", "raw", "--db", "blog.db"])
+    assert result.exit_code == 1, result.output
+    for name in ("pipe.txt", "zeros.txt"):
+        assert f"raw/{name}:1: cannot read file: not a regular file (a pipe, a device or a socket)" in result.stderr
+    db = open_database(tmp_path / "blog.db")
+    assert db.execute("SELECT count(*) FROM posts").fetchone()[0] == 1
+    for name in ("pipe.txt", "zeros.txt"):
+        parsed = CliRunner().invoke(cli, ["parse", f"raw/{name}"])
+        assert parsed.exit_code == 1 and "not a regular file" in parsed.stderr, parsed.output

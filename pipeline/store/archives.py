@@ -25,6 +25,7 @@ import sqlite_utils
 
 from ..model import PipelineError
 from ..parse import READER_VERSION
+from ..read.files import open_raw
 
 # Files hashed to recognise an archive that moved.
 SAMPLE_FILES = 16
@@ -187,7 +188,7 @@ def _roots_for(db: sqlite_utils.Database, file: str) -> list[tuple[int, str]]:
     the same files in it was copied, and its files are copies.
     """
     try:
-        with open(file, "rb") as f:
+        with open_raw(file) as f:
             digest = hashlib.file_digest(f, "sha256").hexdigest()  # in pieces: a feed may be large
     except OSError:
         return []

@@ -22,6 +22,7 @@ from typing import Iterable, Iterator, Optional
 import sqlite_utils
 
 from ..read.decode import decode_bytes
+from ..read.files import open_raw
 from ..read.sniff import DUMP
 from .finish import SEARCHED
 from .plan import display_path
@@ -197,7 +198,7 @@ def check_files(db: sqlite_utils.Database) -> Iterator[str]:
                JOIN archives a ON a.id = s.archive_id WHERE s.sha256 != '' ORDER BY a.name, s.path"""):
         file = os.path.join(source["root"], source["path"])
         try:
-            with open(file, "rb") as f:
+            with open_raw(file) as f:
                 data = f.read()
         except FileNotFoundError:
             if os.path.isdir(source["root"]):

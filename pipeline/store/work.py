@@ -25,6 +25,7 @@ from typing import Iterable, Iterator, Optional, Union
 from ..model import Issue, ParsedFile, reader_failed
 from ..parse import FEED, NOT_READ, parse_bytes, understand_remote
 from ..read import sniff
+from ..read.files import open_raw
 from ..read.feed import FeedReport, Range, entry_line, read_range, read_thread
 from .plan import Job
 from .rows import FileRows, rows_of
@@ -106,7 +107,7 @@ def read_and_parse(job: Job | Part | Range) -> Result:
     if isinstance(job, Range):
         return read_range(job, stopped=lambda: _stopping is not None and _stopping.is_set())
     try:
-        with open(job.file, "rb") as f:
+        with open_raw(job.file) as f:
             head = f.read(sniff.SNIFF_BYTES)
             kind = sniff.sniff(head)
             if sniff.is_feed(kind):
