@@ -35,7 +35,7 @@ def _zone(ctx, param, value: Optional[str]) -> Optional[str]:
         return None
     try:
         zoneinfo.ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a region's folder ("Europe"), a long name
         raise click.BadParameter(f"{value!r} is not a time zone this machine knows: give its IANA name, such as "
                                  "Europe/London or America/New_York")
     return value
