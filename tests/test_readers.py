@@ -992,3 +992,24 @@ def parse_file_bytes(tmp_path, data):
     path = tmp_path / "blog.xml"
     path.write_bytes(data)
     return parse_file(str(path))
+
+
+@pytest.mark.parametrize("old, new", [
+    (b"showComment=1394128937489#", b"showComment=99999999999999999999#"),  # no time a calendar has
+    (b"showComment=1394128937489#", b"showComment=999999999999999#"),
+    (b"href=\"https://office-notes-example.blogspot.com/2014/03/budget-day-what-it-means.html?showComment="
+     b"1394128937489", b"href=\"http://[oops/x.html?showComment=1394128937489"),  # no URL
+])
+def test_a_comment_s_odd_time_link_costs_its_time_only(tmp_path, old, new):
+    data = (DATA / "threaded-en.html").read_bytes()
+    assert old in data
+    path = tmp_path / "page.html"
+    path.write_bytes(data.replace(old, new, 1))
+    whole = parse_file(str(DATA / "threaded-en.html"))
+    odd = parse_file(str(path))
+    assert not odd.failed
+    [want], [got] = whole.threads, odd.threads
+    times = {c.remote_id: c.published_at for c in want.comments}
+    times["4455667788990011223"] = None  # the one whose link was changed
+    assert {c.remote_id: c.published_at for c in got.comments} == times
+    assert {c.remote_id: c.body for c in got.comments} == {c.remote_id: c.body for c in want.comments}

@@ -152,7 +152,7 @@ def _post(document) -> Entry:
                    document.xpath(f"//*[{_has_class('post-labels')}]//a[@rel='tag']"))
     url = unwayback(canonical.get("href")) if canonical is not None else None
     return Entry(
-        kind="page" if url and urlsplit(url).path.startswith("/p/") else "post",
+        kind="page" if url and _url_path(url).startswith("/p/") else "post",
         remote_id=remote_id,
         line=body.sourceline or 1,
         blog_id=blog_id or _blog_in_links(document, remote_id),
@@ -187,7 +187,7 @@ def _comment_form_id(document) -> Optional[str]:
     link = _first(document, "//a[@id='comment-editor-src'][@href]")
     if link is None:
         return None
-    query = parse_qs(urlsplit(link.get("href")).query)
+    query = _query(link.get("href"))
     post = (query.get("postID") or query.get("pageID") or [""])[0].strip()
     return post if post.isdigit() else None
 
@@ -197,7 +197,7 @@ def _blog_in_links(document, post_id: str) -> Optional[str]:
     edit, comment form: ``?blogID=B&postID=P``, ``pageID=P`` for a static page), for a
     template without the page's microdata."""
     for href in document.xpath("//a[contains(@href, 'blogID=')]/@href"):
-        query = parse_qs(urlsplit(href).query)
+        query = _query(href)
         blog = query.get("blogID", [""])[0].strip()
         post = (query.get("postID") or query.get("pageID") or [""])[0].strip()
         if post == post_id and blog.isdigit():
@@ -314,7 +314,27 @@ def _shown_time(href: Optional[str]) -> Optional[str]:
     """The exact time of a comment from its link's ``showComment`` milliseconds."""
     if not href:
         return None
-    values = parse_qs(urlsplit(unwayback(href) or "").query).get("showComment")
+    values = _query(unwayback(href)).get("showComment")
     if not values or not values[0].isdigit():
         return None
-    return from_epoch_ms(int(values[0]))
+    try:
+        return from_epoch_ms(int(values[0]))
+    except (OverflowError, ValueError):  # no time a calendar has: none
+        return None
+
+
+def _url_path(url: str) -> str:
+    """The path of an address; none for an address that is no URL."""
+    try:
+        return urlsplit(url).path
+    except ValueError:
+        return ""
+
+
+def _query(href: Optional[str]) -> dict[str, list[str]]:
+    """The query of a link's address, by name; none for an address that is no URL
+    ("http://[oops/", as a page from the internet may hold)."""
+    try:
+        return parse_qs(urlsplit(href or "").query)
+    except ValueError:
+        return {}
