@@ -416,3 +416,22 @@ def test_an_export_through_the_module_entry_point_prints_no_traceback(database, 
     done = subprocess.run([sys.executable, "-m", "pipeline", "export", "csv", str(tmp_path / "c"), "--db",
                            str(database)], capture_output=True, text=True)
     assert done.returncode == 0 and done.stderr.endswith(f": {tmp_path / 'c'}\n")
+
+
+def test_a_time_at_the_calendar_s_end_exports_as_no_time(tmp_path, monkeypatch):
+    # 9999-12-31T23:59-05:00 is a day past the calendar's end in UTC: the comment
+    # keeps the time as written, and each export gives it as no instant, not a failure.
+    from .test_readers import export, export_entry
+
+    entry = export_entry(5, 12, "comment", post=11).replace("2019-04-04T10:00:00.000+02:00",
+                                                            "9999-12-31T23:59:59.000-05:00")
+    assert "9999" in entry
+    (tmp_path / "raw").mkdir()
+    (tmp_path / "raw" / "blog.xml").write_bytes(export(5, export_entry(5, 11, "post"), entry))
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    assert runner.invoke(cli, ["load", "raw", "--db", "blog.db"]).exit_code == 0
+    for kind in ("csv", "parquet", "convokit"):
+        result = runner.invoke(cli, ["export", kind, f"out-{kind}", "--db", "blog.db"])
+        assert result.exit_code == 0, result.output
+        assert "internal error" not in result.output

@@ -126,7 +126,10 @@ def iso_time(text: Optional[str], utc: bool = False) -> Optional[str]:
     if moment.tzinfo is None:
         return None
     if utc:
-        moment = moment.astimezone(dt.timezone.utc)
+        try:
+            moment = moment.astimezone(dt.timezone.utc)
+        except OverflowError:  # at the calendar's end, in UTC a day past it
+            return None
     return moment.isoformat(timespec="milliseconds")
 
 

@@ -75,7 +75,10 @@ def to_instant(text: Optional[str]) -> Optional[dt.datetime]:
         return None
     if moment.tzinfo is None or len(text.strip()) <= 10:
         return None
-    return moment.astimezone(dt.timezone.utc)
+    try:
+        return moment.astimezone(dt.timezone.utc)
+    except OverflowError:  # at the calendar's end, in UTC a day past it (9999-12-31T23:00-05:00)
+        return None
 
 
 def to_day(text: Optional[str]) -> Optional[dt.date]:
