@@ -350,3 +350,39 @@ def test_the_plan_tells_of_a_file_whose_name_is_not_utf8_and_gives_the_rest(tmp_
     assert [spec.path for spec in specs] == ["good.txt"]
     [(path, reason)] = told
     assert path.endswith("caf\udce9.txt") and "not UTF-8" in reason
+
+
+def test_damaged_shards_are_refused_with_the_fix_and_the_database_stays_whole(client, small, tmp_path):
+    import shutil
+
+    parse_to_shards([small], tmp_path / "made", client=client)
+    made = json.loads((tmp_path / "made" / "manifest.json").read_text())
+
+    def damaged(name, change):
+        folder = tmp_path / name
+        shutil.copytree(tmp_path / "made", folder)
+        change(folder)
+        return folder
+
+    def manifest_with(**fields):
+        return lambda folder: (folder / "manifest.json").write_text(json.dumps({**made, **fields}))
+
+    cases = {
+        # Cut short in a copy from the cluster.
+        "cut": lambda folder: os.truncate(folder / "comments" / "part-00000.parquet", 100),
+        # Another table's shard in its place.
+        "swapped": lambda folder: shutil.copy(folder / "posts" / "part-00000.parquet",
+                                              folder / "comments" / "part-00000.parquet"),
+        "batches a list": manifest_with(batches=[1, 2]),
+        "batches a word": manifest_with(batches="x"),
+        "no archives": manifest_with(archives=[]),
+        "a nameless archive": manifest_with(archives=[{**a, "name": None} for a in made["archives"]]),
+        "a list": lambda folder: (folder / "manifest.json").write_text("[1, 2]"),
+    }
+    for name, change in cases.items():
+        folder = damaged(name, change)
+        result = CliRunner().invoke(cli, ["load", "--from-shards", str(folder), "--db", str(tmp_path / "blog.db")])
+        assert result.exit_code == 1, (name, result.output)
+        assert "run the parse again" in result.stderr, (name, result.stderr)
+        assert "internal error" not in result.output and "Traceback" not in result.output, name
+        assert check_database(open_database(tmp_path / "blog.db")) == [], name

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import itertools
 import json
 import os
@@ -132,6 +133,12 @@ def row_schemas() -> dict[str, pa.Schema]:
             fields.append(pa.field("thread", pa.int64()))
         schemas[table] = pa.schema(fields)
     return schemas
+
+
+@functools.lru_cache(maxsize=1)
+def _shard_columns() -> dict[str, list[str]]:
+    """The columns of each table's shards, in order."""
+    return {UNITS: UNIT_SCHEMA.names, **{table: schema.names for table, schema in row_schemas().items()}}
 
 
 def shard_tables() -> tuple[str, ...]:
@@ -336,6 +343,8 @@ def read_manifest(folder: Path) -> dict:
                           "run `pipeline parse --engine dask PATHS... --out FOLDER` again") from None
     except (OSError, ValueError) as error:
         raise ShardsError(f"{path}: cannot be read ({error}); run the parse again") from None
+    if not isinstance(manifest, dict) or not _well_formed(manifest):
+        raise ShardsError(f"{path} is not a manifest of shards this version reads: run the parse again")
     if manifest.get("format") != FORMAT or manifest.get("format_version") != FORMAT_VERSION:
         raise ShardsError(f"{path} is not a manifest of shards this version reads: run the parse again")
     if manifest.get("schema_version") != SCHEMA_VERSION or manifest.get("columns") != {
@@ -352,9 +361,27 @@ def read_manifest(folder: Path) -> dict:
     return manifest
 
 
+def _well_formed(manifest: dict) -> bool:
+    """Whether a manifest has the fields a load reads, of their types (one written by
+    hand, or cut short, may not)."""
+    archives = manifest.get("archives")
+    return (isinstance(manifest.get("batches"), int) and not isinstance(manifest.get("batches"), bool)
+            and manifest["batches"] >= 0 and isinstance(archives, list)
+            and all(isinstance(a, dict) and isinstance(a.get("id"), int) and isinstance(a.get("name"), str)
+                    and a.get("name") and isinstance(a.get("root"), str)
+                    and isinstance(a.get("blog_author"), (str, type(None)))
+                    and isinstance(a.get("blog_zone", None), (str, type(None))) for a in archives))
+
+
 def _read_rows(path: Path, columns: Optional[list[str]] = None) -> list[tuple]:
     # ParquetFile reads one file faster than read_table, which sets up a dataset.
-    table = pq.ParquetFile(path).read(columns=columns)
+    try:
+        table = pq.ParquetFile(path).read(columns=columns)
+    except (pa.ArrowException, OSError) as error:  # cut short in a copy, or no shard at all
+        raise ShardsError(f"{path}: not a whole shard ({error}); run the parse again") from None
+    name = path.parent.name
+    if columns is None and table.column_names != _shard_columns().get(name, table.column_names):
+        raise ShardsError(f"{path}: not a shard of {name} (its columns are others'); run the parse again")
     return list(zip(*(column.to_pylist() for column in table.columns)))
 
 
@@ -498,7 +525,12 @@ class _ShardLoad:
 
     def batch(self, number: int) -> list[Unit]:
         if self.cached[0] != number:
-            self.cached = (number, read_batch(self.folder, number))
+            units = read_batch(self.folder, number)
+            strange = {unit.archive_id for unit in units} - set(self.archives)
+            if strange:
+                raise ShardsError(f"{self.folder / UNITS / part_name(number)}: files of archive {min(strange)}, "
+                                  f"which {MANIFEST} does not list; run the parse again")
+            self.cached = (number, units)
         return self.cached[1]
 
     def job(self, unit: Unit, recorded: Optional[tuple]) -> Optional[Job | Touched]:
