@@ -41,6 +41,13 @@ def _zone(ctx, param, value: Optional[str]) -> Optional[str]:
     return value
 
 
+def _given(ctx, param, value: Optional[str]) -> Optional[str]:
+    """A value that, when given, is not empty (``--archive ''``, ``--db ''``)."""
+    if value is not None and not value.strip():
+        raise click.BadParameter("needs a value, not an empty one")
+    return value
+
+
 BLOG_ZONE_HELP = ("The blog's time zone, as an IANA name (Europe/London): the clock its comments showed, for "
                   "files that give times in UTC only (Google Takeout), so that readers' \"@Anon 20:43\" find their "
                   "comment; kept for the archive. Blogger's export and saved pages show the blog's own times.")
@@ -85,8 +92,8 @@ def cli():
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False),
-              help="The SQLite database to create or update.")
-@click.option("--archive", "archive", metavar="NAME",
+              callback=_given, help="The SQLite database to create or update.")
+@click.option("--archive", "archive", metavar="NAME", callback=_given,
               help="The archive the files belong to: a new one, or one already loaded; never files another "
                    "archive holds  [default: the one whose folder holds them, else a new one named after the folder]")
 @click.option("--blog-author", metavar="NAME",
@@ -282,7 +289,7 @@ def _stop_on_signals(stopped: list[int]):
 
 
 @cli.command()
-@click.option("--db", "db_path", default=DEFAULT_DB, show_default=True,
+@click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, callback=_given,
               type=click.Path(exists=True, dir_okay=False), help="The database to check.")
 def check(db_path):
     """Check that the database holds exactly what its raw files hold.
@@ -360,8 +367,11 @@ def bench(files, scales, seed, workdir, feed_comments, only):
     """
     try:
         sizes = tuple(int(part) for part in scales.split(","))
+        if not sizes or min(sizes) < 1:
+            raise ValueError(scales)
     except ValueError:
-        raise click.BadParameter(f"{scales!r} is not a list of whole numbers such as 1,2,4", param_hint="--scales")
+        raise click.BadParameter(f"{scales!r} is not a list of whole numbers of 1 or more, such as 1,2,4",
+                                 param_hint="--scales")
     from .tools import bench as bench_module  # here: no other command pays for importing it
 
     say = lambda line: click.echo(line, err=True)  # noqa: E731
@@ -394,7 +404,7 @@ def bench(files, scales, seed, workdir, feed_comments, only):
                    "machine]")
 @click.option("--workers", type=click.IntRange(1), default=None,
               help="Worker processes of the cluster started here  [default: one per core]")
-@click.option("--archive", metavar="NAME",
+@click.option("--archive", metavar="NAME", callback=_given,
               help="The archive the files belong to  [default: one per folder named, named after it]")
 @click.option("--blog-author", metavar="NAME",
               help="Whom readers of the archive's text dumps address as the blog's author, as `pipeline load "
@@ -505,7 +515,7 @@ def _export_options(command):
     command = click.option("--force", is_flag=True,
                            help="Write into OUT_DIR even if it holds files (those of the same names are "
                                 "replaced).")(command)
-    command = click.option("--db", "db_path", default=DEFAULT_DB, show_default=True,
+    command = click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, callback=_given,
                            type=click.Path(dir_okay=False), help="The database to export.")(command)
     return click.argument("out", metavar="OUT_DIR", type=click.Path(file_okay=False, path_type=Path))(command)
 

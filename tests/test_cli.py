@@ -445,16 +445,30 @@ def test_a_stop_while_finishing_says_every_file_is_saved(archive, monkeypatch):
     assert result.exit_code == 0 and "0 loaded, 5 unchanged" in result.stderr
 
 
-def test_check_of_a_database_that_holds_nothing_yet_says_to_load(tmp_path):
+def test_a_database_that_holds_nothing_yet_is_to_be_loaded_says_each_command(tmp_path):
     """A first load stopped before it began leaves an empty database file."""
     path = tmp_path / "new.db"
     con = sqlite3.connect(path)
     con.execute("PRAGMA journal_mode = WAL")
     con.close()
-    result = CliRunner().invoke(cli, ["check", "--db", str(path)])
-    assert result.exit_code == 1
-    assert "holds nothing yet" in result.stderr and f"pipeline load --db {path}" in result.stderr
-    assert "--rebuild" not in result.stderr
+    for command in (["check"], ["export", "csv", str(tmp_path / "csv")], ["export", "parquet", str(tmp_path / "pq")]):
+        result = CliRunner().invoke(cli, [*command, "--db", str(path)])
+        assert result.exit_code == 1, command
+        assert "holds nothing yet" in result.stderr and f"pipeline load --db {path}" in result.stderr, command
+        assert "--rebuild" not in result.stderr
+
+
+def test_every_command_says_a_database_is_of_a_newer_version(tmp_path):
+    path = tmp_path / "newer.db"
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE posts (id INTEGER)")
+    con.execute("PRAGMA user_version = 99")
+    con.close()
+    for command in (["check"], ["load", str(tmp_path / "raw")], ["export", "csv", str(tmp_path / "csv")]):
+        (tmp_path / "raw").mkdir(exist_ok=True)
+        result = CliRunner().invoke(cli, [*command, "--db", str(path)])
+        assert result.exit_code == 1, command
+        assert "made by a newer version of the pipeline" in result.stderr, (command, result.stderr)
 
 
 def test_a_stop_once_the_command_is_done_ends_at_once(monkeypatch):
@@ -479,3 +493,17 @@ def test_a_stop_once_the_command_is_done_ends_at_once(monkeypatch):
             "entry.main()\n")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.returncode == 130 and "Traceback" not in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    (["load", "--db", ""], "Invalid value for '--db': needs a value"),
+    (["load", "--archive", " ", "--db", "x.db"], "Invalid value for '--archive': needs a value"),
+    (["check", "--db", ""], "Invalid value for '--db': needs a value"),
+    (["export", "csv", "out", "--db", ""], "Invalid value for '--db': needs a value"),
+    (["bench", "--scales", "0", "--files", "10"], "'0' is not a list of whole numbers of 1 or more"),
+    (["bench", "--scales", "1,-1", "--files", "10"], "'1,-1' is not a list of whole numbers of 1 or more"),
+])
+def test_an_empty_or_impossible_option_is_a_usage_error(args, message, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2 and message in result.stderr, result.output

@@ -9,7 +9,7 @@ from typing import Optional
 
 from ..model import PipelineError
 from ..store.audit import open_read_only
-from ..store.schema import SCHEMA_VERSION, UPGRADES
+from ..store.schema import SCHEMA_VERSION, SchemaMismatch
 
 # The shadow tables of a full-text index: bookkeeping, not data.
 FTS_SHADOWS = ("_data", "_idx", "_content", "_docsize", "_config")
@@ -39,13 +39,15 @@ def open_database(path: str | os.PathLike) -> sqlite3.Connection:
         tables = {row[0] for row in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     except sqlite3.DatabaseError as error:
         raise ExportError(f"{path}: {error}") from None
-    if "posts" not in tables or version != SCHEMA_VERSION:
-        con.close()
-        advice = ("run `pipeline load` once: it upgrades the database in place" if version in UPGRADES
-                  else "load it again with `pipeline load --rebuild`")
-        raise ExportError(f"{path} is not a database of this version of the pipeline (schema version {version}, "
-                          f"this is {SCHEMA_VERSION}): {advice}")
-    return con
+    if version == SCHEMA_VERSION and "posts" in tables:
+        return con
+    con.close()
+    if version == 0 and not tables:
+        raise ExportError(f"{path} holds nothing yet (a first load stopped before it began?): load files into it "
+                          f"with pipeline load --db {path}")
+    if version != SCHEMA_VERSION:
+        raise ExportError(str(SchemaMismatch(path, version)))
+    raise ExportError(f"{path} is not a database of the pipeline (it has no posts table): name another with --db")
 
 
 def prepare_folder(out: str | os.PathLike, force: bool) -> Path:
