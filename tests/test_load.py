@@ -510,3 +510,18 @@ def test_a_pipe_or_a_device_in_a_folder_is_refused_at_once_and_the_rest_load(tmp
     for name in ("pipe.txt", "zeros.txt"):
         parsed = CliRunner().invoke(cli, ["parse", f"raw/{name}"])
         assert parsed.exit_code == 1 and "not a regular file" in parsed.stderr, parsed.output
+
+
+def test_a_file_replaced_by_a_folder_is_gone_and_the_folder_s_files_are_read(archive):
+    db = open_database(archive.parent / "blog.db")
+    load_paths(db, [archive])
+    first = sorted(archive.iterdir())[0]
+    data = first.read_bytes()
+    first.unlink()
+    first.mkdir()
+    (first / "inside.txt").write_bytes(data)
+    report = load_paths(db, [archive])
+    assert (report.removed, report.moved) in ((1, 0), (0, 1))  # gone, or moved into the folder (the same bytes)
+    paths = {row[0] for row in db.execute("SELECT path FROM sources")}
+    assert first.name not in paths and f"{first.name}/inside.txt" in paths
+    assert check_database(db) == []

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Optional
@@ -271,13 +272,16 @@ class _Listings:
         self.names: dict[str, Optional[frozenset]] = {}
 
     def exists(self, file: str) -> bool:
-        """Whether a file, folder or link, even a broken one, is there, or may be: only a
-        file the system says does not exist is gone, never one that cannot be looked
-        at (in a folder that cannot be listed or gone through)."""
+        """Whether a file or link, even a broken one, is there, or may be: only a file
+        the system says does not exist, or a folder now in its place, is gone, never one
+        that cannot be looked at (in a folder that cannot be listed or gone through)."""
         folder, name = os.path.split(file)
         if folder not in self.names:
             try:
-                names: Optional[frozenset] = frozenset(os.listdir(folder))
+                # A folder standing where a file was is not that file: the file is gone.
+                with os.scandir(folder) as entries:
+                    names: Optional[frozenset] = frozenset(entry.name for entry in entries
+                                                           if not entry.is_dir(follow_symlinks=False))
             except (FileNotFoundError, NotADirectoryError):
                 names = frozenset()
             except OSError:  # a folder that cannot be listed: ask of each file
@@ -291,9 +295,8 @@ class _Listings:
 
 def _there(file: str) -> bool:
     try:
-        os.lstat(file)
+        return not stat.S_ISDIR(os.lstat(file).st_mode)
     except (FileNotFoundError, NotADirectoryError):
         return False
     except OSError:  # cannot be told: there, as far as anyone knows
         return True
-    return True
