@@ -1013,3 +1013,17 @@ def test_a_comment_s_odd_time_link_costs_its_time_only(tmp_path, old, new):
     times["4455667788990011223"] = None  # the one whose link was changed
     assert {c.remote_id: c.published_at for c in got.comments} == times
     assert {c.remote_id: c.body for c in got.comments} == {c.remote_id: c.body for c in want.comments}
+
+
+def test_an_export_in_utf16_reads_as_in_utf8(tmp_path):
+    entries = [export_entry(77, 11, "post")] + [export_entry(77, n, "comment", post=11, name="Zoë Müller")
+                                                  for n in range(12, 16)]
+    text = export(77, *entries).decode("utf-8")
+    want = parse_file_bytes(tmp_path, text.encode("utf-8"))
+    got = parse_file_bytes(tmp_path, text.replace("encoding='UTF-8'", "encoding='UTF-16'").encode("utf-16"))
+    assert got.format == "blogger-export" and not got.issues
+    assert [(c.remote_id, c.body, c.author) for t in got.threads for c in t.comments] == \
+        [(c.remote_id, c.body, c.author) for t in want.threads for c in t.comments]
+    db = open_database(tmp_path / "blog.db")
+    assert load_paths(db, [tmp_path / "blog.xml"]).loaded == 1
+    assert db.execute("SELECT count(*) FROM comments").fetchone()[0] == 4

@@ -29,6 +29,11 @@ _TEMPLATE_TAGS = (b"<b:skin", b"<b:include", b"<b:section", b"<data:blog.", b"<$
 
 def sniff(head: bytes) -> str:
     """The kind of a file, from its first bytes (``SNIFF_BYTES`` of them)."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        # UTF-16, as a feed saved by another tool may be (its parser reads it as it is);
+        # other markup in UTF-16 goes to the dump reader, which decodes it and says what it is.
+        kind = sniff(head.decode("utf-16", "ignore").encode("utf-8"))
+        return kind if is_feed(kind) else DUMP
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if not text.startswith(_MARKUP_STARTS):
         return DUMP
