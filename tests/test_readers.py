@@ -1027,3 +1027,14 @@ def test_an_export_in_utf16_reads_as_in_utf8(tmp_path):
     db = open_database(tmp_path / "blog.db")
     assert load_paths(db, [tmp_path / "blog.xml"]).loaded == 1
     assert db.execute("SELECT count(*) FROM comments").fetchone()[0] == 4
+
+
+@pytest.mark.parametrize("written", ["2019-02-30T10:00:00.000+02:00", "2019-04-04T25:00:00.000+02:00",
+                                     "2019-04-04T10:00:00.000+99:00", "garbage", "2019-04-04T10:00:00"])
+def test_a_time_that_is_no_time_is_said_and_costs_the_comment_its_time_only(tmp_path, written):
+    entry = export_entry(77, 12, "comment", post=11).replace("2019-04-04T10:00:00.000+02:00", written)
+    parsed = parse_file_bytes(tmp_path, export(77, export_entry(77, 11, "post"), entry))
+    [comment] = [c for t in parsed.threads for c in t.comments]
+    assert comment.published_at is None and comment.body == "Text of entry 12."
+    [issue] = parsed.issues
+    assert issue.kind == "bad-time" and issue.severity == "warning" and repr(written) in issue.message

@@ -115,6 +115,8 @@ def iter_entries(source: BinaryIO, report: FeedReport, line_offset: int = 0, car
             continue
         if entry is not None:
             entry.line += line_offset
+            if entry.published_at is None:
+                _say_bad_time(element, entry, report)
             yield entry
 
 
@@ -137,6 +139,16 @@ class _Pieces:
 
     def read(self, n: int = -1) -> bytes:
         return self.source.read(_CAREFUL_BYTES if n is None or n < 0 or n > _CAREFUL_BYTES else n)
+
+
+def _say_bad_time(element, entry: Entry, report: FeedReport) -> None:
+    """A warning for an entry whose time is written but is no time with its offset
+    (``2019-02-30T...``, ``25:00``, ``+99:00``): it has no exact time."""
+    written = next((child.text.strip() for child in element if local(child.tag) in ("published", "created")
+                    and isinstance(child.text, str) and child.text.strip()), None)
+    if written:
+        report.issues.append(Issue(entry.line, "bad-time", f"the {entry.kind} {entry.remote_id}'s time "
+                                   f"{written[:40]!r} is no time with its offset: it has no exact time", "warning"))
 
 
 def _iter_elements(source: BinaryIO, report: FeedReport, line_offset: int = 0, careful: bool = False) -> Iterator:
