@@ -99,9 +99,9 @@ def iter_entries(source: BinaryIO, report: FeedReport, line_offset: int = 0, car
     """Every post, page and comment entry of a feed, in file order.
 
     Drafts, trashed entries, settings and templates are counted in ``report.skipped``,
-    not given. Should the file be cut off or broken, the entries read whole before
-    the break are given and the break is an issue in ``report.issues``; an entry
-    the break cut into is not given. ``line_offset`` is added to every line number
+    not given. Should the file be cut off or broken, the entries read whole are
+    given and the break is an issue in ``report.issues``; an entry the break cut
+    into is not given. ``line_offset`` is added to every line number
     (``source`` being a range of a file, read after the file's header). ``careful``
     reads a file known to be broken so as to put each error down to the entry it
     stands in (see ``_iter_elements``).
