@@ -10,7 +10,6 @@ size; the clock bounds what a load killed outright loses. A load that is stopped
 """
 from __future__ import annotations
 
-import datetime as dt
 import operator
 import os
 import sqlite3
@@ -22,6 +21,7 @@ from typing import Callable, NamedTuple, Optional
 import sqlite_utils
 
 from ..model import Issue
+from ..read.blogger import iso_time
 from ..read.feed import COMMENTS_ONLY
 from ..read.sniff import EXPORT, PAGE, TAKEOUT
 from .finish import SEARCHED, mark_unfinished, timed
@@ -513,18 +513,11 @@ def _insert_at_once(db: sqlite_utils.Database, table: str, rows: list[tuple]) ->
     db.conn.execute(f"DELETE FROM {stage}")
 
 
-# What a feed with no time of its own is, against one with a time: older.
-_EARLIEST = dt.datetime.min.replace(tzinfo=dt.timezone.utc)
-
-
-def _instant(feed_updated: Optional[str]) -> dt.datetime:
-    """A feed's time as an instant: two feeds' times compare whatever offsets they were
-    written with (an export's is in the blog's zone, a Takeout's in UTC)."""
-    try:
-        moment = dt.datetime.fromisoformat(feed_updated or "")
-    except ValueError:
-        return _EARLIEST
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+def _instant(feed_updated: Optional[str]) -> str:
+    """A feed's time in UTC, so that two feeds' times compare (as text) whatever offsets
+    they were written with: an export's is in the blog's zone, a Takeout's in UTC. A
+    feed with no time is older than any with one."""
+    return iso_time(feed_updated, utc=True) or ""
 
 
 def _marks(count: int) -> str:
