@@ -167,8 +167,9 @@ def load(paths, db_path, archive, blog_author, blog_zone, keep_missing, rebuild,
         total = count_files(paths, db_path) if show else None
     stopped: list[int] = []
     try:
+        # After the bar: how a long file (an export) is getting on, while it is read.
         with _stop_on_signals(stopped), click.progressbar(length=total or 0, label="Loading", file=sys.stderr,
-                                                          hidden=not show) as bar:
+                                                          hidden=not show, item_show_func=lambda status: status) as bar:
             def say(line: str) -> None:
                 if show:  # over the bar, which is drawn again below as the load goes on
                     click.echo("\r\x1b[K", nl=False, err=True)
@@ -183,13 +184,18 @@ def load(paths, db_path, archive, blog_author, blog_zone, keep_missing, rebuild,
                         say(f"{result.path}:{issue.line}: warning: {issue.message}")
                 if result.note and not quiet:
                     say(f"{result.path} is {result.note}")
-                bar.update(1)
+                bar.update(1, current_item=None)
+
+            def on_progress(status: str) -> None:
+                bar.current_item = status
+                bar.render_progress()  # drawn again though no file is done: update(0) would not
 
             if shards:
                 report = shards_module.load_shards(db, shards, on_file=on_file)
             else:
                 report = load_paths(db, paths, archive=archive, blog_author=blog_author, blog_zone=blog_zone,
-                                    keep_missing=keep_missing, on_file=on_file, workers=workers)
+                                    keep_missing=keep_missing, on_file=on_file, workers=workers,
+                                    on_progress=on_progress)
     except LoadInterrupted as interrupted:
         signal_number = stopped[0] if stopped else signal.SIGINT
         if interrupted.report.finishing:

@@ -1038,3 +1038,19 @@ def test_a_time_that_is_no_time_is_said_and_costs_the_comment_its_time_only(tmp_
     assert comment.published_at is None and comment.body == "Text of entry 12."
     [issue] = parsed.issues
     assert issue.kind == "bad-time" and issue.severity == "warning" and repr(written) in issue.message
+
+
+def test_a_large_export_says_how_it_is_getting_on(tmp_path, monkeypatch):
+    from pipeline.store import load as load_module
+
+    monkeypatch.setattr(load_module, "PART_POSTS", 3)
+    blog, posts = r.draw_blog(random.Random(11), r.BlogShape(posts=(10, 10), draft_share=0.0, page_share=0.0))
+    (tmp_path / "raw").mkdir()
+    (tmp_path / "raw" / "blog.xml").write_bytes(r.render_export(blog, posts))
+    said = []
+    db = open_database(tmp_path / "blog.db")
+    load_paths(db, [tmp_path / "raw"], on_progress=said.append)
+    size = (tmp_path / "raw" / "blog.xml").stat().st_size
+    assert said[0].endswith(f"blog.xml: reading {size / 1e6:,.1f} MB")
+    counts = [status.rsplit(": ", 1)[1] for status in said[1:]]
+    assert counts == ["3 of 10 posts", "6 of 10 posts", "9 of 10 posts", "10 of 10 posts"]

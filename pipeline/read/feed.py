@@ -77,6 +77,7 @@ class FeedReport:
     # of its own (Takeout's). Read only then.
     latest: Optional[str] = None
     skipped: Counter = field(default_factory=Counter)  # draft, settings, template, trashed, ...
+    posts: int = 0  # the posts (and pages) given back, once grouped (``iter_set_aside``)
     issues: list[Issue] = field(default_factory=list)
     # Whether the parser met a fatal error (the file is not well-formed) and went on
     # as it could: a feed read in ranges (``cut_feed``) is then read again as a whole,
@@ -551,6 +552,7 @@ def _grouped(index: sqlite3.Connection, paths: list[str], report: FeedReport) ->
         report.skipped[ORPHANS] += orphans
     if repeated:
         report.skipped["repeated post"] += repeated
+    [report.posts] = index.execute("SELECT count(DISTINCT remote_id) FROM heads WHERE kind != 'comment'").fetchone()
     # Each entry beside its data, the ranges' tables read as one, in file order.
     index.execute("CREATE TEMP VIEW entries AS " + " UNION ALL ".join(
         f"SELECT heads.seq, heads.kind, heads.remote_id, heads.post_id, range{k}.entries.data FROM heads "

@@ -238,7 +238,7 @@ def write_shard(out: str, batch: int, files: list[FileSpec]) -> dict[str, int]:
         if isinstance(result, Feed):
             feed = _Collector()
             try:
-                with read_feed(result) as (head, parts):
+                with read_feed(result) as (head, parts, _):
                     feed.add(spec, FEED, None, head)
                     for part in parts:
                         feed.add(spec, PART, part.index, part_rows(part).rows)

@@ -94,11 +94,13 @@ class Writer:
     """
 
     def __init__(self, db: sqlite_utils.Database, report: LoadReport, cold: bool,
-                 on_file: Optional[Callable[[FileResult], None]] = None):
+                 on_file: Optional[Callable[[FileResult], None]] = None,
+                 on_progress: Optional[Callable[[str], None]] = None):
         self.db = db
         self.report = report
         self.cold = cold
         self.on_file = on_file
+        self.on_progress = on_progress
         self.batch: list[tuple[Job, FileRows]] = []
         self.batch_bytes = 0
         self.touched: list[Touched] = []
@@ -410,6 +412,11 @@ class Writer:
                 self.pages.add(rows.source_id)
         self.report.warnings += sum(1 for issue in rows.issues if issue.severity != "error")
         self._tell(result)
+
+    def progress(self, status: str) -> None:
+        """Say how a long file is getting on (``load_paths``'s ``on_progress``)."""
+        if self.on_progress:
+            self.on_progress(status)
 
     def _tell(self, result: FileResult) -> None:
         if self.on_file:
