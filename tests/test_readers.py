@@ -994,13 +994,14 @@ def parse_file_bytes(tmp_path, data):
     return parse_file(str(path))
 
 
-@pytest.mark.parametrize("old, new", [
-    (b"showComment=1394128937489#", b"showComment=99999999999999999999#"),  # no time a calendar has
-    (b"showComment=1394128937489#", b"showComment=999999999999999#"),
+@pytest.mark.parametrize("old, new, changed", [
+    (b"showComment=1394128937489#", b"showComment=99999999999999999999#", "4455667788990011223"),  # no such time
+    (b"showComment=1394128937489#", b"showComment=999999999999999#", "4455667788990011223"),
     (b"href=\"https://office-notes-example.blogspot.com/2014/03/budget-day-what-it-means.html?showComment="
-     b"1394128937489", b"href=\"http://[oops/x.html?showComment=1394128937489"),  # no URL
+     b"1394128937489", b"href=\"http://[oops/x.html?showComment=1394128937489", "4455667788990011223"),  # no URL
+    (b"showComment=1394205300250#", b"showComment=x#", "3344556677889900112"),  # a comment amid others
 ])
-def test_a_comment_s_odd_time_link_costs_its_time_only(tmp_path, old, new):
+def test_a_comment_s_odd_time_link_costs_its_time_only(tmp_path, old, new, changed):
     data = (DATA / "threaded-en.html").read_bytes()
     assert old in data
     path = tmp_path / "page.html"
@@ -1010,9 +1011,11 @@ def test_a_comment_s_odd_time_link_costs_its_time_only(tmp_path, old, new):
     assert not odd.failed
     [want], [got] = whole.threads, odd.threads
     times = {c.remote_id: c.published_at for c in want.comments}
-    times["4455667788990011223"] = None  # the one whose link was changed
+    times[changed] = None
     assert {c.remote_id: c.published_at for c in got.comments} == times
-    assert {c.remote_id: c.body for c in got.comments} == {c.remote_id: c.body for c in want.comments}
+    # In its place in the thread all the same.
+    assert [(c.remote_id, c.path, c.body) for c in got.comments] == [(c.remote_id, c.path, c.body)
+                                                                      for c in want.comments]
 
 
 def test_an_export_in_utf16_reads_as_in_utf8(tmp_path):

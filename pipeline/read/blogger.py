@@ -147,7 +147,8 @@ def build_remote_thread(entries: list[Entry]) -> tuple[list[Comment], list[Issue
     """Place a post's comment entries in their thread, as Blogger shows them.
 
     Top-level comments in the order of their times, each followed by its replies in
-    the order of theirs (file order where times are missing or equal). Blogger
+    the order of theirs (file order where times are equal; a comment without a time
+    stays after the one before it in the file). Blogger
     threads one level deep: a reply to a reply is placed under the comment its
     parent answers. A reply whose parent is not in the file is kept as a top-level
     comment, and said so. Text is made from each entry's HTML; a removed comment
@@ -172,10 +173,17 @@ def build_remote_thread(entries: list[Entry]) -> tuple[list[Comment], list[Issue
         return parent
 
     order = {entry.remote_id: k for k, entry in enumerate(entries)}
+    # A comment without a time stays after the one before it in the file: on a page
+    # that is its place; in an export, listed newest first, about its place.
+    moments = {}
+    last = _EPOCH
+    for entry in entries:
+        moment = instant(entry.published_at)
+        last = moment if moment is not None else last
+        moments[entry.remote_id] = last
 
     def when(entry: Entry):
-        moment = instant(entry.published_at)
-        return (moment is None, moment or _EPOCH, order[entry.remote_id])
+        return (moments[entry.remote_id], order[entry.remote_id])
 
     tops: list[Entry] = []
     replies: dict[str, list[Entry]] = {}
