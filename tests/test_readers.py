@@ -1057,3 +1057,24 @@ def test_a_large_export_says_how_it_is_getting_on(tmp_path, monkeypatch):
     assert said[0].endswith(f"blog.xml: reading {size / 1e6:,.1f} MB")
     counts = [status.rsplit(": ", 1)[1] for status in said[1:]]
     assert counts == ["3 of 10 posts", "6 of 10 posts", "9 of 10 posts", "10 of 10 posts"]
+
+
+def test_text_nested_deeper_than_libxml2_s_usual_limit_is_read():
+    # Pasted from a word processor: hundreds of spans deep. Past 256 levels libxml2
+    # stopped building the tree, and the rest of the text was lost.
+    from pipeline.read.html import html_to_text
+
+    deep = "<p>" + "<span style='font-size:small'>" * 600 + "Not good news" + "</span>" * 600 + " at all.</p><p>Next.</p>"
+    assert html_to_text(deep) == "Not good news at all.\n\nNext."
+
+
+def test_a_saved_page_with_deeply_nested_text_keeps_its_post_and_comments(tmp_path):
+    page = (DATA / "threaded-en.html").read_text(encoding="utf-8")
+    nested = "<p>" + "<span style='font-size:small'>" * 400 + "Deep text" + "</span>" * 400 + "</p>"
+    paragraph = "<p>It is <b>not</b> good news for the service.</p>"  # in the post's body
+    assert page.count(paragraph) == 1
+    deep = page.replace(paragraph, paragraph + nested)
+    whole = parse_file(str(DATA / "threaded-en.html"))
+    got = parse_file_bytes(tmp_path, deep.encode("utf-8"))
+    assert "Deep text" in got.threads[0].post.body
+    assert [c.body for c in got.threads[0].comments] == [c.body for c in whole.threads[0].comments]

@@ -14,8 +14,9 @@ the text a reader sees with its paragraphs and line breaks:
    nothing else is blank), runs of blank lines are one, none at either end.
 
 Nothing of the markup is kept: what is stored is text, which a page escapes when it
-shows it. Parsers here never fetch anything, never expand entities defined in a
-file, and refuse documents deeper or larger than libxml2's safe limits.
+shows it. Parsers here never fetch anything and never expand entities defined in a
+file; XML is held to libxml2's safe limits, and HTML, which defines no entities,
+may nest 2,048 deep (``html_parser``).
 """
 from __future__ import annotations
 
@@ -44,8 +45,14 @@ def one_space(text: str) -> str:
 
 def html_parser() -> lxml.html.HTMLParser:
     """An HTML parser for files from the internet: no network, comments and processing
-    instructions dropped, broken markup recovered as browsers do."""
-    return lxml.html.HTMLParser(no_network=True, remove_comments=True, remove_pis=True, huge_tree=False,
+    instructions dropped, broken markup recovered as browsers do.
+
+    Elements may nest 2,048 deep, not libxml2's usual 256 (``huge_tree``): text pasted
+    from a word processor nests that deep, and past the limit the parser drops the
+    rest of the document. HTML defines no entities of a file's own, so the limits
+    on entity expansion that ``huge_tree`` also lifts do not apply to it.
+    """
+    return lxml.html.HTMLParser(no_network=True, remove_comments=True, remove_pis=True, huge_tree=True,
                                 recover=True)
 
 
@@ -92,40 +99,39 @@ def _fragment_parser() -> lxml.etree.HTMLParser:
     parser = getattr(_PARSERS, "fragment", None)
     if parser is None:
         parser = _PARSERS.fragment = lxml.etree.HTMLParser(no_network=True, remove_comments=True, remove_pis=True,
-                                                           huge_tree=False, recover=True)
+                                                           huge_tree=True, recover=True)
     return parser
 
 
 def element_text(element) -> str:
     """Plain text of an element's content (the element itself is not a block)."""
     pieces: list[str] = []
-    _children(element, pieces)
-    return tidy("".join(pieces))
-
-
-def _children(element, pieces: list[str]) -> None:
     if element.text:
         pieces.append(one_space(element.text))
-    for child in element:
-        _element(child, pieces)
-        if child.tail:
-            pieces.append(one_space(child.tail))
-
-
-def _element(element, pieces: list[str]) -> None:
-    if not isinstance(element.tag, str):  # a comment or processing instruction left in
-        return
-    tag = element.tag.lower()
-    if tag == "br":
-        pieces.append("\n")
-    elif tag in SILENT:
-        return
-    elif tag in BLOCKS:
-        pieces.append("\n\n")
-        _children(element, pieces)
-        pieces.append("\n\n")
-    else:
-        _children(element, pieces)
+    # Depth first, by a stack rather than recursion: text pasted from a word processor
+    # nests thousands deep. Each element entered leaves what is to follow its content
+    # (a paragraph's end for a block, then its tail).
+    stack: list[tuple] = [(iter(element), ())]
+    while stack:
+        child = next(stack[-1][0], None)
+        if child is None:
+            pieces.extend(stack.pop()[1])
+            continue
+        tail = (one_space(child.tail),) if child.tail else ()
+        tag = child.tag.lower() if isinstance(child.tag, str) else None
+        if tag is None or tag in SILENT:  # a comment or processing instruction left in; a script, an image
+            pieces.extend(tail)
+        elif tag == "br":
+            pieces.append("\n")
+            pieces.extend(tail)
+        else:
+            block = tag in BLOCKS
+            if block:
+                pieces.append("\n\n")
+            if child.text:
+                pieces.append(one_space(child.text))
+            stack.append((iter(child), ("\n\n", *tail) if block else tail))
+    return tidy("".join(pieces))
 
 
 def tidy(text: str) -> str:
