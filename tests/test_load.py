@@ -525,3 +525,25 @@ def test_a_file_replaced_by_a_folder_is_gone_and_the_folder_s_files_are_read(arc
     paths = {row[0] for row in db.execute("SELECT path FROM sources")}
     assert first.name not in paths and f"{first.name}/inside.txt" in paths
     assert check_database(db) == []
+
+
+def test_the_folder_a_browser_saves_beside_a_page_is_left_out(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+    from pipeline.cli import cli
+
+    # "Save as... complete": Post.html and Post_files/ with the page's scripts and styles.
+    page = (RAW.parent / "tests" / "data" / "blogger" / "threaded-en.html")
+    (tmp_path / "saved" / "Post_files").mkdir(parents=True)
+    shutil.copy(page, tmp_path / "saved" / "Post.html")
+    (tmp_path / "saved" / "Post_files" / "widgets.js").write_text("(function(){var a=window;})();\n")
+    (tmp_path / "saved" / "Post_files" / "css_bundle_v2.css").write_text(".comments{color:red}\n")
+    # A folder so named with no page beside it is read as any other.
+    (tmp_path / "saved" / "notes_files").mkdir()
+    shutil.copy(sorted(RAW.glob("*.txt"))[0], tmp_path / "saved" / "notes_files")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["load", "saved", "--db", "blog.db"])
+    assert result.exit_code == 0, result.output
+    assert "(not posts, left out: 1 folder of a saved page's scripts, styles and images)" in result.stderr
+    db = open_database(tmp_path / "blog.db")
+    assert sorted(row[0] for row in db.execute("SELECT path FROM sources")) == [
+        "Post.html", f"notes_files/{sorted(RAW.glob('*.txt'))[0].name}"]

@@ -346,7 +346,7 @@ def test_the_plan_tells_of_a_file_whose_name_is_not_utf8_and_gives_the_rest(tmp_
     with open(os.path.join(os.fsencode(tmp_path / "raw"), b"caf\xe9.txt"), "wb") as f:
         f.write(b"Another post\n")
     told = []
-    _, specs = plan_files([tmp_path / "raw"], on_error=lambda path, reason: told.append((path, reason)))
+    _, specs = plan_files([tmp_path / "raw"], on_error=lambda path, reason, error: told.append((path, reason)))
     assert [spec.path for spec in specs] == ["good.txt"]
     [(path, reason)] = told
     assert path.endswith("caf\udce9.txt") and "not UTF-8" in reason

@@ -105,8 +105,12 @@ def parse_to_shards(paths: Iterable[str | os.PathLike], out: str | os.PathLike, 
     out = Path(out)
     _check_out(out, paths, force)
     not_walked: list[str] = []
-    archives, specs = plan_files(paths, archive, blog_author, blog_zone=blog_zone,
-                                 on_error=lambda path, reason: not_walked.append(f"{display_path(path)}:1: {reason}"))
+
+    def tell(path: str, reason: str, error: bool) -> None:
+        if error:
+            not_walked.append(f"{display_path(path)}:1: {reason}")
+
+    archives, specs = plan_files(paths, archive, blog_author, blog_zone=blog_zone, on_error=tell)
     specs = list(specs)
     if not specs:
         raise ShardsError("no files to parse under " + ", ".join(map(str, paths)))

@@ -357,7 +357,7 @@ def orphan_rows(db: sqlite_utils.Database) -> list[Orphan]:
 def count_files(paths: Iterable[str | os.PathLike], db_path: Optional[str | os.PathLike] = None) -> int:
     """How many files a load of ``paths`` walks (for a progress bar): a walk of its own."""
     skip = database_files(db_path) if db_path else set()
-    return sum(1 for _ in iter_named([real(p) for p in paths], skip, on_error=lambda path, reason: None))
+    return sum(1 for _ in iter_named([real(p) for p in paths], skip, on_error=lambda path, reason, error: None))
 
 
 def database_files(path: str | os.PathLike) -> set[str]:

@@ -81,15 +81,21 @@ def _recordable(path: str) -> bool:
     return True
 
 
-# Told of what the walk cannot give (a folder it cannot list, a file whose name the
-# database cannot record), with why; by default that is an error that ends the walk
-# (``not_walked``).
-OnError = Callable[[str, str], None]
+# Told of what the walk does not give, with why, and whether that is an error: a
+# folder it cannot list, a file whose name the database cannot record (errors, which
+# by default end the walk: ``not_walked``); a saved page's own files (no error).
+OnError = Callable[[str, str, bool], None]
+# A folder a browser saves beside a page ("Save as... complete": Page.html and
+# Page_files/), holding its scripts, styles and images: no posts.
+PAGE_FILES = "folder of a saved page's scripts, styles and images"
+_PAGE_FILES_SUFFIX = "_files"
+_PAGE_SUFFIXES = (".html", ".htm", ".xhtml", ".mhtml")
 
 
-def not_walked(path: str, reason: str) -> None:
-    """What the walk cannot give, as an error for the user."""
-    raise PipelineError(f"{display_path(path)}: {reason}")
+def not_walked(path: str, reason: str, error: bool = True) -> None:
+    """What the walk does not give: an error ends it, with the reason for the user."""
+    if error:
+        raise PipelineError(f"{display_path(path)}: {reason}")
 
 
 def iter_files(targets: list[Target], archives: list[Archive], skip: Iterable[str] = (),
@@ -130,7 +136,7 @@ def iter_named(paths: list[str], skip: Iterable[str] = (), on_error: OnError = n
             if _recordable(path):
                 yield path, display_path(path)
             else:
-                on_error(path, NAME_NOT_UTF8)
+                on_error(path, NAME_NOT_UTF8, True)
             continue
         for root, names in _walk(path, folders, done, on_error):
             # Shown as the folder is, and named within it: display_path once per
@@ -150,7 +156,7 @@ def iter_named(paths: list[str], skip: Iterable[str] = (), on_error: OnError = n
                 if _recordable(file):
                     yield file, prefix + name
                 else:
-                    on_error(file, NAME_NOT_UTF8)
+                    on_error(file, NAME_NOT_UTF8, True)
 
 
 def _walk(folder: str, folders: set[str], done: set[str], on_error: OnError) -> Iterator[tuple[str, list[str]]]:
@@ -158,13 +164,17 @@ def _walk(folder: str, folders: set[str], done: set[str], on_error: OnError) -> 
     sorted order, leaving out hidden ones and named folders already walked (and
     noting those walked into)."""
     def cannot_list(error: OSError) -> None:
-        on_error(error.filename or folder, f"{CANNOT_LIST}: {error.strerror or error}")
+        on_error(error.filename or folder, f"{CANNOT_LIST}: {error.strerror or error}", True)
 
     for root, dirs, names in os.walk(folder, onerror=cannot_list):
         kept = []
         for d in sorted(dirs):
             below = os.path.join(root, d)
             if d.startswith(".") or below in done:
+                continue
+            if d.endswith(_PAGE_FILES_SUFFIX) and any(d[:-len(_PAGE_FILES_SUFFIX)] + suffix in names
+                                                      for suffix in _PAGE_SUFFIXES):
+                on_error(below, PAGE_FILES, False)
                 continue
             if below in folders:
                 done.add(below)

@@ -137,9 +137,13 @@ class Writer:
         if len(self.batch) + len(self.touched) >= BATCH_FILES or self.batch_bytes >= BATCH_BYTES:
             self.flush()
 
-    def not_walked(self, path: str, reason: str) -> None:
-        """What the walk cannot give (``plan.iter_named``): an error. A folder it cannot
-        list is not read, and none of its files is taken for gone (``plan.find_gone``)."""
+    def not_walked(self, path: str, reason: str, error: bool = True) -> None:
+        """What the walk does not give (``plan.iter_named``): an error, or what is left
+        out as no post, counted in the summary. A folder it cannot list is not read,
+        and none of its files is taken for gone (``plan.find_gone``)."""
+        if not error:
+            self.report.skipped[reason] += 1
+            return
         if reason.startswith(CANNOT_LIST):
             reason += "; the files in it are left as they were loaded"
         result = FileResult(display_path(path), "failed", [Issue(1, "unreadable", reason, "error")])
