@@ -125,7 +125,9 @@ def load(paths, db_path, archive, blog_author, blog_zone, keep_missing, rebuild,
     when the load reaches it, and recorded in the parse_issues table; the rest
     still load, and the command exits with status 1 at the end. Files known to
     hold no post (a blog's template, a CSV table, as Takeout saves beside its
-    feeds) are no error: they are recorded, left out, and counted in the summary;
+    feeds; a page of the blog listing several posts, as a web mirror saves beside
+    each post's page) are no error: they are recorded, left out, and counted in
+    the summary;
     so is the folder a browser saves beside a page (Page_files/ beside Page.html),
     which is not read.
     Ctrl-C stops the load at once, keeping what it saved; run the same command

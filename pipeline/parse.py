@@ -25,7 +25,7 @@ from .read import sniff
 from .read.decode import decode_bytes
 from .read.files import open_raw
 from .read.feed import FeedReport, iter_threads
-from .read.page import PageError, read_page
+from .read.page import PageError, PageOfPosts, read_page
 from .read.split import find_non_dump, is_table, split_lines
 from .read.threads import build_thread
 from .understand.blogger import normalise_thread
@@ -36,7 +36,7 @@ from .understand.people import understand_people
 # any change that reads a file whose bytes did not change into other rows. An
 # archive records the version its files were read with (``archives.reader``), and a
 # load into an archive read by other rules reads all its files again.
-READER_VERSION = 15
+READER_VERSION = 16
 
 # The layout recorded for a file that could not be read as a post page at all.
 NOT_READ = "none"
@@ -100,6 +100,8 @@ def parse_page(path: str, data: bytes) -> ParsedFile:
     line_count = data.count(b"\n") + 1
     try:
         remote, markup, issues = read_page(data)
+    except PageOfPosts as listing:  # its posts' own pages hold them, with their comments
+        return _left_out(path, data, "page listing posts", listing.reason, line_count=line_count)
     except PageError as error:
         return _file(path, data, sniff.PAGE, NOT_READ, [], [Issue(error.line, "not-a-post", error.reason, "error")],
                      line_count=line_count)

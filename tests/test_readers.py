@@ -1078,3 +1078,24 @@ def test_a_saved_page_with_deeply_nested_text_keeps_its_post_and_comments(tmp_pa
     got = parse_file_bytes(tmp_path, deep.encode("utf-8"))
     assert "Deep text" in got.threads[0].post.body
     assert [c.body for c in got.threads[0].comments] == [c.body for c in whole.threads[0].comments]
+
+
+def test_a_page_of_the_blog_listing_posts_is_left_out_and_holds_no_post(tmp_path):
+    # A web mirror saves the blog's home page beside each post's page: the home page
+    # lists several posts, cut short and without comments; the post's page holds it.
+    page = (DATA / "threaded-en.html").read_text(encoding="utf-8")
+    body = re.search(r"<div class=['\"]post-body[^>]*>", page)
+    assert body
+    listing = page.replace(body.group(0), "<div class='post-body entry-content' id='post-body-1112223334445556667'>"
+                           "Another post, cut short.</div>" + body.group(0), 1)
+    (tmp_path / "mirror" / "2014" / "03").mkdir(parents=True)
+    (tmp_path / "mirror" / "index.html").write_text(listing, encoding="utf-8")
+    (tmp_path / "mirror" / "2014" / "03" / "budget-day.html").write_text(page, encoding="utf-8")
+    told = []
+    db = open_database(tmp_path / "blog.db")
+    report = load_paths(db, [tmp_path / "mirror"], on_file=told.append)
+    assert report.skipped == {"page listing posts": 1} and not report.failed
+    assert db.execute("SELECT count(*) FROM posts").fetchone()[0] == 1
+    assert db.execute("SELECT count(*) FROM comments").fetchone()[0] == 5
+    [(layout, note)] = db.execute("SELECT layout, layout_note FROM sources WHERE path = 'index.html'").fetchall()
+    assert note.startswith("a page of the blog that lists 2 posts") and note.endswith("left out")

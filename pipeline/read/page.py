@@ -61,6 +61,15 @@ class PageError(Exception):
         self.reason = reason
 
 
+class PageOfPosts(PageError):
+    """A page of the blog that lists several posts (its home page, a label's or a
+    month's, as a web mirror saves them): no post's own page, and none of its comments."""
+
+    def __init__(self, posts: int):
+        super().__init__(1, f"a page of the blog that lists {posts} posts (its home page, a label's or a month's)")
+        self.posts = posts
+
+
 def read_page(data: bytes) -> tuple[RemoteThread, str, list[Issue]]:
     """The post and comments of a saved page, its markup (THREADED, CLASSIC, or None
     when it has no comments section), and remarks. Raises PageError when the page
@@ -123,7 +132,10 @@ def _has_class(name: str) -> str:
 
 
 def _post(document) -> Entry:
-    body = _first(document, f"//div[{_has_class('post-body')}]")
+    bodies = document.xpath(f"//div[{_has_class('post-body')}]")
+    if len(bodies) > 1:
+        raise PageOfPosts(len(bodies))
+    body = bodies[0] if bodies else None
     remote_id = None
     meta = _first(document, "//meta[@itemprop='postId']")
     if meta is not None:
