@@ -67,7 +67,6 @@ class PageOfPosts(PageError):
 
     def __init__(self, posts: int):
         super().__init__(1, f"a page of the blog that lists {posts} posts (its home page, a label's or a month's)")
-        self.posts = posts
 
 
 def read_page(data: bytes) -> tuple[RemoteThread, str, list[Issue]]:
