@@ -36,7 +36,7 @@ from .understand.people import understand_people
 # any change that reads a file whose bytes did not change into other rows. An
 # archive records the version its files were read with (``archives.reader``), and a
 # load into an archive read by other rules reads all its files again.
-READER_VERSION = 16
+READER_VERSION = 17
 
 # The layout recorded for a file that could not be read as a post page at all.
 NOT_READ = "none"

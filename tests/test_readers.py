@@ -1099,3 +1099,17 @@ def test_a_page_of_the_blog_listing_posts_is_left_out_and_holds_no_post(tmp_path
     assert db.execute("SELECT count(*) FROM comments").fetchone()[0] == 5
     [(layout, note)] = db.execute("SELECT layout, layout_note FROM sources WHERE path = 'index.html'").fetchall()
     assert note.startswith("a page of the blog that lists 2 posts") and note.endswith("left out")
+
+
+def test_a_page_with_a_second_comments_section_says_that_only_one_is_read(tmp_path):
+    page = (DATA / "threaded-en.html").read_text(encoding="utf-8")
+    second = ("<dl id='comments-block'><dt class='comment-author' id='c777'>Pat said...</dt>"
+              "<dd class='comment-body'><p>Another section.</p></dd></dl>")
+    assert page.count("<div id=\"comment-holder\">") == 1
+    parsed = parse_file_bytes(tmp_path, page.replace("<div id=\"comment-holder\">", second + "<div id=\"comment-holder\">")
+                              .encode("utf-8"))
+    whole = parse_file(str(DATA / "threaded-en.html"))
+    assert [c.body for c in parsed.threads[0].comments] == [c.body for c in whole.threads[0].comments]
+    [issue] = [i for i in parsed.issues if i.kind == "second-comments-section"]
+    assert issue.severity == "warning" and "2 comments sections: only the threaded one is read" in issue.message
+    assert not [i for i in whole.issues if i.kind == "second-comments-section"]

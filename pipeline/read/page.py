@@ -79,8 +79,13 @@ def read_page(data: bytes) -> tuple[RemoteThread, str, list[Issue]]:
         raise PageError(1, f"not a readable HTML page: {error}")
     post = _post(document)
     issues: list[Issue] = []
+    sections = document.xpath("//*[@id='comment-holder'] | //dl[@id='comments-block']")
     holder = _first(document, "//*[@id='comment-holder']")
     block = _first(document, "//dl[@id='comments-block']")
+    if len(sections) > 1:
+        issues.append(Issue(sections[1].sourceline or 1, "second-comments-section",
+                            f"the page has {len(sections)} comments sections: only the "
+                            f"{'threaded' if holder is not None else 'first'} one is read"))
     complete = True
     if holder is not None:
         markup, comments = THREADED, _threaded(holder)
