@@ -546,13 +546,13 @@ def _grouped(index: sqlite3.Connection, paths: list[str], report: FeedReport) ->
     [orphans] = index.execute(
         """SELECT count(*) FROM heads WHERE kind = 'comment'
            AND post_id NOT IN (SELECT remote_id FROM heads WHERE kind != 'comment')""").fetchone()
-    [repeated] = index.execute(
-        "SELECT count(*) - count(DISTINCT remote_id) FROM heads WHERE kind != 'comment'").fetchone()
+    [given, report.posts] = index.execute(
+        "SELECT count(*), count(DISTINCT remote_id) FROM heads WHERE kind != 'comment'").fetchone()
+    repeated = given - report.posts
     if orphans:
         report.skipped[ORPHANS] += orphans
     if repeated:
         report.skipped["repeated post"] += repeated
-    [report.posts] = index.execute("SELECT count(DISTINCT remote_id) FROM heads WHERE kind != 'comment'").fetchone()
     # Each entry beside its data, the ranges' tables read as one, in file order.
     index.execute("CREATE TEMP VIEW entries AS " + " UNION ALL ".join(
         f"SELECT heads.seq, heads.kind, heads.remote_id, heads.post_id, range{k}.entries.data FROM heads "
