@@ -79,9 +79,11 @@ def read_page(data: bytes) -> tuple[RemoteThread, str, list[Issue]]:
         raise PageError(1, f"not a readable HTML page: {error}")
     post = _post(document)
     issues: list[Issue] = []
+    # The comments sections, in document order: a threaded holder is read before a
+    # classic block wherever it stands.
     sections = document.xpath("//*[@id='comment-holder'] | //dl[@id='comments-block']")
-    holder = _first(document, "//*[@id='comment-holder']")
-    block = _first(document, "//dl[@id='comments-block']")
+    holder = next((s for s in sections if s.get("id") == "comment-holder"), None)
+    block = next((s for s in sections if s.tag == "dl" and s.get("id") == "comments-block"), None)
     if len(sections) > 1:
         issues.append(Issue(sections[1].sourceline or 1, "second-comments-section",
                             f"the page has {len(sections)} comments sections: only the "
