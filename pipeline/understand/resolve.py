@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Mapping, Optional, Sequence, Union
+from typing import Iterable, Mapping, Optional, Sequence, Union
 
 from .refs import NAME, POSITION, TIME, Ref, find_refs_many, known_names
 from .signatures import Signature, is_anonymous, signature_name, signature_time
@@ -249,6 +249,10 @@ class _Index:
             return "author"
         return None
 
+    def bearers(self, js: Iterable[int], name: str) -> list[tuple[int, str]]:
+        """Each of the comments ``js`` that bears ``name`` (casefolded), with how (``named``)."""
+        return [(j, how) for j in js if (how := self.named(j, name))]
+
     def writer_name(self, j: int) -> Optional[str]:
         signature = self.signed_names[j]
         if signature and not is_anonymous(signature):
@@ -303,9 +307,10 @@ def _resolve_time(index: _Index, i: int, ref: Ref) -> Resolved:
         # times, or none was shown then): the one earlier comment signed or written by
         # that name; of several, none.
         name = ref.name.casefold()
-        named = [j for j in earlier if index.named(j, name)]
+        named = index.bearers(earlier, name)
         if len(named) == 1:
-            return Resolved(path, ref, index.comments[named[0]].path, False, index.named(named[0], name), 0.6, 1)
+            [(j, how)] = named
+            return Resolved(path, ref, index.comments[j].path, False, how, 0.6, 1)
         return Resolved(path, ref, candidates=len(named))
     return Resolved(path, ref, candidates=len(signed))
 
@@ -315,16 +320,16 @@ def _resolve_name(index: _Index, i: int, ref: Ref) -> Resolved:
     name = (ref.name or ref.target).lstrip("@").casefold()
     if name in index.blog_names:
         return Resolved(path, ref, None, True, "blog-author", 0.9, 1)
-    above = [j for j in index.above(i) if index.named(j, name)]
+    above = index.bearers(index.above(i), name)
     if above:
-        j = above[0]
-        return Resolved(path, ref, index.comments[j].path, False, index.named(j, name),
-                        0.8 if len(above) == 1 else 0.6, len(above))
+        j, how = above[0]
+        return Resolved(path, ref, index.comments[j].path, False, how, 0.8 if len(above) == 1 else 0.6, len(above))
     if name in index.writer_names:
         return Resolved(path, ref, None, True, "post-writer", 0.7, 1)
-    later = [j for j in index.possibly_before(i) if j > i and index.named(j, name)]
+    later = index.bearers((j for j in index.possibly_before(i) if j > i), name)
     if len(later) == 1:
-        return Resolved(path, ref, index.comments[later[0]].path, False, index.named(later[0], name), 0.5, 1)
+        [(j, how)] = later
+        return Resolved(path, ref, index.comments[j].path, False, how, 0.5, 1)
     return Resolved(path, ref, candidates=len(later))
 
 
