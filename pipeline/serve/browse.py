@@ -442,17 +442,17 @@ async def source_view(datasette, request):
                "changed": False, "shown_from": None, "whole": False}
     path = _file_in_archive(source["root"], source["path"])
     data = None
-    if path is not None:
+    if path is None:
+        context["problem"] = (f"This file is not on this machine: it was read from {source['root']}/"
+                              f"{source['path']}, and nothing is there now (or it is outside its archive's "
+                              f"folder). Its posts and comments are in the database all the same.")
+    else:
         try:
             data = path.read_bytes()
         except OSError as error:
             context["problem"] = (f"This file cannot be read here ({error.strerror or error}). Its posts and "
                                   "comments are in the database all the same.")
-    if path is None:
-        context["problem"] = (f"This file is not on this machine: it was read from {source['root']}/"
-                              f"{source['path']}, and nothing is there now (or it is outside its archive's "
-                              f"folder). Its posts and comments are in the database all the same.")
-    elif data is not None:
+    if data is not None:
         context["changed"] = hashlib.sha256(data).hexdigest() != source["sha256"]
         text = decode_bytes(data).text
         lines = text.split("\n") if text else []
