@@ -127,11 +127,9 @@ def load(paths, db_path, archive, blog_author, blog_zone, keep_missing, rebuild,
     hold no post (a blog's template, a CSV table, as Takeout saves beside its
     feeds; a page of the blog listing several posts, as a web mirror saves beside
     each post's page) are no error: they are recorded, left out, and counted in
-    the summary;
-    so is the folder a browser saves beside a page (Page_files/ beside Page.html),
-    which is not read.
-    Ctrl-C stops the load at once, keeping what it saved; run the same command
-    again to finish.
+    the summary; so is the folder a browser saves beside a page (Page_files/
+    beside Page.html), which is not read. Ctrl-C stops the load at once, keeping
+    what it saved; run the same command again to finish.
 
     With --from-shards, the rows come from the shards a parse on Dask wrote
     (`pipeline parse --engine dask`) instead of files, and make the database a
